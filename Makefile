@@ -1,0 +1,126 @@
+# tamis - GNU make conventions: PREFIX, DESTDIR, install, uninstall, check.
+# Dependencies are found with pkg-config. WERROR=1 (set by CI) makes
+# warnings errors. SAN=1 builds everything with ASan + UBSan into build-san/.
+
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR    ?=
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+DEPS    := libjpeg libpng libwebp libwebpdemux libcrypto
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEPS)) -lgif
+
+# -ffp-contract=off: PDQ must round every float operation as the reference
+# does, so no multiply-add may be fused.
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) -ffp-contract=off -fvisibility=hidden -fPIC \
+             -D_GNU_SOURCE -DTAMIS_BUILDING -Iinclude $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(SAN),1)
+B       ?= build-san
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else
+B       ?= build
+endif
+
+VERSION := $(shell sed -n 's/^\#define TAMIS_VERSION_STRING "\(.*\)"/\1/p' include/tamis.h)
+
+LIB_SRC  := $(wildcard lib/*/*.c)
+CLI_SRC  := $(wildcard cli/*.c)
+TEST_SRC := $(wildcard tests/*/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
+
+.PHONY: all lib check test bench bench-hash fuzz install uninstall clean
+all: $(B)/tamis $(B)/libtamis.a $(B)/libtamis.so $(B)/tamis.pc
+
+lib: $(B)/libtamis.a $(B)/libtamis.so
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libtamis.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/libtamis.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libtamis.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(B)/tamis: $(CLI_OBJ) $(B)/libtamis.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libtamis.a $(LDLIBS_ALL)
+
+$(B)/tamis.pc: tamis.pc.in include/tamis.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@REQUIRES@|$(DEPS)|' $< > $@
+
+# ---- tests -----------------------------------------------------------------
+# The test runner links the static library, so it can reach internal
+# functions (tamis__*) as well as the public API.
+$(B)/tests/run: $(TEST_OBJ) $(B)/libtamis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libtamis.a $(LDLIBS_ALL)
+
+FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
+$(B)/fuzz/replay_%: fuzz/%.c fuzz/replay.c $(B)/libtamis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ fuzz/replay.c $< $(B)/libtamis.a $(LDLIBS_ALL)
+
+check test: all $(B)/tests/run $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
+	TAMIS_BUILD=$(B) sh tests/run.sh
+
+# ---- fuzzing (libFuzzer, clang) --------------------------------------------
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -ffp-contract=off -D_GNU_SOURCE -DTAMIS_BUILDING -Iinclude $(PKG_CFLAGS) \
+              -fsanitize=fuzzer,address,undefined
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t"; mkdir -p build-fuzz/corpus/$$t; \
+	  clang $(FUZZ_CFLAGS) -o build-fuzz/$$t fuzz/$$t.c $(LIB_SRC) $(LDLIBS_ALL) || exit 1; \
+	  build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	    build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
+
+# ---- benchmarks (never part of the tests) ---------------------------------
+bench: bench-hash
+bench-hash: all $(B)/bench/hash
+	$(B)/bench/hash $(BENCH_ARGS)
+
+$(B)/bench/hash: bench/hash.c $(B)/libtamis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtamis.a $(LDLIBS_ALL)
+
+# ---- install ---------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 $(B)/tamis $(DESTDIR)$(BINDIR)/tamis
+	install -m 644 $(B)/libtamis.a $(DESTDIR)$(LIBDIR)/libtamis.a
+	install -m 755 $(B)/libtamis.so $(DESTDIR)$(LIBDIR)/libtamis.so.$(VERSION)
+	ln -sf libtamis.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtamis.so.0
+	ln -sf libtamis.so.0 $(DESTDIR)$(LIBDIR)/libtamis.so
+	install -m 644 include/tamis.h $(DESTDIR)$(INCLUDEDIR)/tamis.h
+	install -m 644 $(B)/tamis.pc $(DESTDIR)$(PKGCONFIGDIR)/tamis.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tamis $(DESTDIR)$(LIBDIR)/libtamis.a \
+	  $(DESTDIR)$(LIBDIR)/libtamis.so* $(DESTDIR)$(INCLUDEDIR)/tamis.h \
+	  $(DESTDIR)$(PKGCONFIGDIR)/tamis.pc
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,37 @@
+/*
+ * main.c - the `tamis` program: dispatches to one subcommand per file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: tamis <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  hash      hash images (PDQ, MD5, SHA-256); see 'tamis hash --help'\n"
+            "  version   print the version\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "hash") == 0)
+        return cmd_hash(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("tamis %s\n", tamis_version());
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "tamis: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

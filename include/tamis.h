@@ -1,0 +1,282 @@
+/*
+ * tamis.h - the public interface of libtamis.
+ *
+ * libtamis finds known content the way the hash-sharing programmes of the
+ * trust-and-safety industry do: it computes perceptual and exact hashes of
+ * uploads and compares them with lists of hashes of known items.
+ *
+ * This header is the contract and the manual. It starts with the simplest
+ * calls and goes on to the advanced ones; anything not declared here is not
+ * API and may change.
+ *
+ * Conventions
+ *   - Every fallible function returns a tamis_status: TAMIS_OK (0) or a
+ *     negative error code. Results come back through out-parameters, which
+ *     are left untouched or zeroed on error, never half-written.
+ *   - State lives in opaque handles created by tamis_X_create() and released
+ *     by tamis_X_free(); tamis_X_free(NULL) does nothing.
+ *   - A handle keeps a message about its last error (tamis_hasher_errmsg);
+ *     tamis_strerror() gives the fixed text of a code.
+ *   - The library never prints, never exits and never aborts on bad input.
+ *   - Plain values (a 256-bit hash, a digest) are structs the caller owns.
+ *   - A handle may be used by one thread at a time; distinct handles may be
+ *     used by distinct threads concurrently.
+ *
+ * A first example: hash a file.
+ *
+ *     tamis_hasher *h;
+ *     tamis_image_hash r;
+ *     char hex[TAMIS_PDQ_HEX_LEN + 1];
+ *     if (tamis_hasher_create(NULL, &h) != TAMIS_OK) return 1;
+ *     if (tamis_hash_image_file(h, "photo.jpg", &r) == TAMIS_OK) {
+ *         tamis_pdq_to_hex(&r.pdq, hex);
+ *         printf("%s %d\n", hex, r.quality);
+ *     } else {
+ *         fprintf(stderr, "photo.jpg: %s\n", tamis_hasher_errmsg(h));
+ *     }
+ *     tamis_hasher_free(h);
+ */
+#ifndef TAMIS_H
+#define TAMIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && defined(TAMIS_BUILDING)
+#define TAMIS_API __attribute__((visibility("default")))
+#else
+#define TAMIS_API
+#endif
+
+/* ------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------ */
+
+#define TAMIS_VERSION_MAJOR 0
+#define TAMIS_VERSION_MINOR 1
+#define TAMIS_VERSION_PATCH 0
+#define TAMIS_VERSION_STRING "0.1.0"
+#define TAMIS_VERSION_NUMBER                                                   \
+    (TAMIS_VERSION_MAJOR * 10000 + TAMIS_VERSION_MINOR * 100 + TAMIS_VERSION_PATCH)
+
+/* Returns the version of the library actually linked, e.g. "0.1.0". */
+TAMIS_API const char *tamis_version(void);
+
+/* ------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------ */
+
+/* Status codes. Values are stable: they are never renumbered. */
+typedef enum tamis_status {
+    TAMIS_OK = 0,
+    TAMIS_ERR_NOMEM = -1,       /* an allocation failed */
+    TAMIS_ERR_INVALID = -2,     /* a bad argument (NULL handle, bad hex...) */
+    TAMIS_ERR_IO = -3,          /* the file could not be opened or read */
+    TAMIS_ERR_EMPTY = -4,       /* the input has zero bytes */
+    TAMIS_ERR_UNSUPPORTED = -5, /* not a format tamis decodes */
+    TAMIS_ERR_CORRUPT = -6,     /* truncated or corrupt data */
+    TAMIS_ERR_TOO_LARGE = -7,   /* over a configured limit (e.g. pixels) */
+    TAMIS_ERR_INTERNAL = -8     /* a library it depends on failed */
+} tamis_status;
+
+/* Returns a fixed, static description of `code`. Never NULL. */
+TAMIS_API const char *tamis_strerror(tamis_status code);
+
+/* ------------------------------------------------------------------------
+ * PDQ hashes
+ *
+ * PDQ is Meta's 256-bit perceptual image hash. Two images are considered
+ * the same picture when their hashes differ in at most 31 bits
+ * (TAMIS_PDQ_MATCH_DISTANCE) and both have quality >= 50.
+ *
+ * The bytes are stored in the order of the usual hex form: bytes[0] holds
+ * the first two hex digits. Bit k of the hash (k = 16*row + col of the
+ * DCT coefficient) is bit k%8 of bytes[31 - k/8].
+ * ------------------------------------------------------------------------ */
+
+#define TAMIS_PDQ_BYTES 32
+#define TAMIS_PDQ_HEX_LEN 64
+#define TAMIS_PDQ_MATCH_DISTANCE 31
+#define TAMIS_PDQ_MIN_QUALITY 50
+
+typedef struct tamis_pdq {
+    uint8_t bytes[TAMIS_PDQ_BYTES];
+} tamis_pdq;
+
+/* Writes the 64 lower-case hex digits of `h` and a NUL to `out`, which
+ * must hold TAMIS_PDQ_HEX_LEN + 1 chars. */
+TAMIS_API void tamis_pdq_to_hex(const tamis_pdq *h, char *out);
+
+/* Parses exactly `len` chars of hex (either case) into `h`. Returns
+ * TAMIS_ERR_INVALID unless len == 64 and every char is a hex digit. */
+TAMIS_API tamis_status tamis_pdq_from_hex(const char *hex, size_t len,
+                                          tamis_pdq *h);
+
+/* Returns the number of differing bits, 0..256. */
+TAMIS_API int tamis_pdq_distance(const tamis_pdq *a, const tamis_pdq *b);
+
+/* ------------------------------------------------------------------------
+ * Digests of the file bytes
+ * ------------------------------------------------------------------------ */
+
+#define TAMIS_MD5_BYTES 16
+#define TAMIS_SHA256_BYTES 32
+
+typedef struct tamis_digests {
+    uint8_t md5[TAMIS_MD5_BYTES];
+    uint8_t sha256[TAMIS_SHA256_BYTES];
+} tamis_digests;
+
+/* Computes MD5 and SHA-256 of `len` bytes at `data` (NULL allowed when
+ * len is 0). */
+TAMIS_API tamis_status tamis_digests_compute(const void *data, size_t len,
+                                             tamis_digests *out);
+
+/* Writes the 2*n lower-case hex digits of `n` bytes and a NUL to `out`. */
+TAMIS_API void tamis_hex_encode(const uint8_t *bytes, size_t n, char *out);
+
+/* ------------------------------------------------------------------------
+ * Hashing images
+ *
+ * A tamis_hasher decodes an image (JPEG, PNG, WebP, first frame of GIF;
+ * the format is detected from the content, never from a file name) and
+ * computes its PDQ hash, quality and digests. It keeps its work buffers
+ * between calls, so reuse one per thread.
+ *
+ * Pixel conversions (doc/image-conversions.md has the details):
+ *   - RGB becomes luma Y = 0.299 R + 0.587 G + 0.114 B, in float, as the
+ *     reference does; grayscale images are used as they are.
+ *   - alpha is dropped (the colour values are used as stored);
+ *   - palette images are expanded to their RGB colours;
+ *   - 16-bit samples keep their high byte;
+ *   - 1, 2 and 4-bit grayscale is scaled to 0..255;
+ *   - CMYK and YCCK JPEGs are converted to RGB (inverted Adobe CMYK);
+ *   - EXIF orientation is ignored unless TAMIS_HASH_EXIF_ORIENT is set.
+ * ------------------------------------------------------------------------ */
+
+typedef struct tamis_hasher tamis_hasher;
+
+typedef enum tamis_image_format {
+    TAMIS_FORMAT_UNKNOWN = 0,
+    TAMIS_FORMAT_JPEG = 1,
+    TAMIS_FORMAT_PNG = 2,
+    TAMIS_FORMAT_WEBP = 3,
+    TAMIS_FORMAT_GIF = 4
+} tamis_image_format;
+
+/* Returns "jpeg", "png", "webp", "gif" or "unknown". */
+TAMIS_API const char *tamis_image_format_name(tamis_image_format f);
+
+/* Sniffs the format from the first bytes of a file (12 are enough). */
+TAMIS_API tamis_image_format tamis_image_format_detect(const void *data,
+                                                       size_t len);
+
+/* Flags for tamis_hash_options.flags. */
+enum {
+    /* Decode large JPEGs at a reduced size in the DCT domain (1/2, 1/4 or
+     * 1/8) when the result still has at least 4x the 64x64 PDQ grid along
+     * each side. The hash may then differ from the exact one by a few bits;
+     * doc/fast-mode.md gives the measured distances. */
+    TAMIS_HASH_FAST = 1u << 0,
+    /* Before hashing, squash any image wider or taller than 512 pixels to
+     * 512x512 by nearest neighbour, as the reference command-line tool
+     * pdq-photo-hasher does. Off by default: the default is the
+     * full-resolution convention of HMA and the Python bindings. */
+    TAMIS_HASH_RESIZE512 = 1u << 1,
+    /* Also compute query-side variant hashes (see tamis_pdq_variant). */
+    TAMIS_HASH_VARIANTS = 1u << 2,
+    /* Apply the EXIF orientation of JPEGs before hashing. */
+    TAMIS_HASH_EXIF_ORIENT = 1u << 3,
+    /* Skip the MD5 and SHA-256 digests. */
+    TAMIS_HASH_NO_DIGESTS = 1u << 4
+};
+
+#define TAMIS_DEFAULT_MAX_PIXELS 100000000ull
+
+typedef struct tamis_hash_options {
+    unsigned flags;      /* TAMIS_HASH_* */
+    uint64_t max_pixels; /* refuse images declaring more; 0 = default */
+} tamis_hash_options;
+
+/* The variant hashes: the 8 dihedral transforms of the image (the hash of
+ * the image as if it had been rotated or mirrored before hashing) and the
+ * hash of the image with its uniform borders trimmed. They are for queries
+ * only; a bank keeps the plain hash. Names follow the reference:
+ * ROTATE90 turns the picture a quarter-turn anticlockwise, FLIPX mirrors
+ * it left-right, FLIPY top-bottom, FLIPPLUS1 transposes it (mirror about
+ * the main diagonal) and FLIPMINUS1 mirrors it about the other diagonal. */
+typedef enum tamis_pdq_variant {
+    TAMIS_VARIANT_ORIGINAL = 0,
+    TAMIS_VARIANT_ROTATE90 = 1,
+    TAMIS_VARIANT_ROTATE180 = 2,
+    TAMIS_VARIANT_ROTATE270 = 3,
+    TAMIS_VARIANT_FLIPX = 4,
+    TAMIS_VARIANT_FLIPY = 5,
+    TAMIS_VARIANT_FLIPPLUS1 = 6,
+    TAMIS_VARIANT_FLIPMINUS1 = 7,
+    TAMIS_VARIANT_TRIMMED = 8
+} tamis_pdq_variant;
+
+#define TAMIS_MAX_VARIANTS 9
+
+/* Returns "original", "rotate90", ..., "trimmed". */
+TAMIS_API const char *tamis_pdq_variant_name(tamis_pdq_variant v);
+
+typedef struct tamis_image_hash {
+    tamis_pdq pdq;      /* the PDQ hash */
+    int quality;        /* 0..100; below TAMIS_PDQ_MIN_QUALITY: do not match */
+    int width, height;  /* of the image as stored in the file */
+    tamis_image_format format;
+    int has_digests;    /* 0 when TAMIS_HASH_NO_DIGESTS or hashing pixels */
+    tamis_digests digests;
+    /* With TAMIS_HASH_VARIANTS: n_variants hashes, variant_kind[i] naming
+     * each. The 8 dihedral ones always come first; TRIMMED is present only
+     * when the image had a uniform border to trim. */
+    int n_variants;
+    tamis_pdq variants[TAMIS_MAX_VARIANTS];
+    tamis_pdq_variant variant_kind[TAMIS_MAX_VARIANTS];
+} tamis_image_hash;
+
+/* Creates a hasher. `opts` may be NULL for the defaults (exact PDQ at full
+ * resolution, digests, no variants, 100-megapixel limit). */
+TAMIS_API tamis_status tamis_hasher_create(const tamis_hash_options *opts,
+                                           tamis_hasher **out);
+
+/* Frees a hasher; NULL is accepted. */
+TAMIS_API void tamis_hasher_free(tamis_hasher *h);
+
+/* Returns the message of the hasher's last error, or "" after a success.
+ * The string belongs to the hasher and lives until its next call. */
+TAMIS_API const char *tamis_hasher_errmsg(const tamis_hasher *h);
+
+/* Hashes the image in the file at `path`. */
+TAMIS_API tamis_status tamis_hash_image_file(tamis_hasher *h, const char *path,
+                                             tamis_image_hash *out);
+
+/* Hashes an encoded image held in memory. */
+TAMIS_API tamis_status tamis_hash_image_mem(tamis_hasher *h, const void *data,
+                                            size_t len, tamis_image_hash *out);
+
+/* Pixel layouts for tamis_hash_pixels. */
+typedef enum tamis_pixel_format {
+    TAMIS_PIXEL_GRAY8 = 1, /* 1 byte per pixel */
+    TAMIS_PIXEL_RGB8 = 3,  /* R, G, B */
+    TAMIS_PIXEL_RGBA8 = 4  /* R, G, B, A; alpha is ignored */
+} tamis_pixel_format;
+
+/* Hashes decoded pixels: `height` rows of `width` pixels, rows `stride`
+ * bytes apart. Used for video frames; no digests are computed. */
+TAMIS_API tamis_status tamis_hash_pixels(tamis_hasher *h, const uint8_t *pixels,
+                                         int width, int height, size_t stride,
+                                         tamis_pixel_format fmt,
+                                         tamis_image_hash *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TAMIS_H */

@@ -1,0 +1,62 @@
+/*
+ * pdq.h - the PDQ hash from a float luma image (internal interface).
+ *
+ * The algorithm follows Meta's reference (pdqhash-2017-10-09.pdf and the
+ * C++ implementation in ThreatExchange) operation for operation, in single
+ * precision and in the same order, so that the bits are identical.
+ */
+#ifndef TAMIS_HASH_PDQ_H
+#define TAMIS_HASH_PDQ_H
+
+#include <stddef.h>
+
+#include "../common/common.h"
+
+/* A strided, read-only view of a luma image: pixel (r, c) is at
+ * base[r * rs + c * cs]. Crops, rotations and mirrors are views of the
+ * same buffer, so no pixel is copied to hash them. */
+typedef struct tamis__luma_view {
+    const float *base;
+    int rows, cols;
+    ptrdiff_t rs, cs;
+} tamis__luma_view;
+
+/* Work buffers reused between hashes. Zero-initialise, free with
+ * tamis__pdq_work_free. */
+typedef struct tamis__pdq_work {
+    float *a;    /* rows x cols: after the first pass along rows */
+    size_t a_cap;
+    float *b;    /* rows x 64: the 64 sampled columns after three passes */
+    size_t b_cap;
+    float *line; /* 2 x cols: running sums and one output row of the
+                    first pass along columns */
+    size_t line_cap;
+} tamis__pdq_work;
+
+void tamis__pdq_work_free(tamis__pdq_work *w);
+
+/* Images smaller than this along either side hash to all zeros, quality 0,
+ * as in the reference. */
+#define TAMIS__PDQ_MIN_DIM 5
+
+/* Computes the PDQ hash and quality of the image seen through `v`.
+ * Returns TAMIS_ERR_NOMEM if the work buffers cannot grow. */
+tamis_status tamis__pdq_from_luma(tamis__pdq_work *w, const tamis__luma_view *v,
+                                  tamis_pdq *hash, int *quality);
+
+/* Lower-level steps, exposed for the unit tests. */
+int tamis__pdq_window(int old_dim);                      /* box window */
+void tamis__pdq_box1d(const float *in, ptrdiff_t istride, float *out,
+                      ptrdiff_t ostride, int n, int window);
+float tamis__pdq_median(const float *m, int n);          /* Torben */
+void tamis__pdq_dct64to16(const float a[64][64], float b[16][16]);
+int tamis__pdq_quality(const float a[64][64]);
+void tamis__pdq_bits(const float dct[16][16], tamis_pdq *hash);
+
+/* The reference's DCT-domain approximation of the dihedral transforms:
+ * sign flips and transposes of the 16x16 coefficients. Used only to compare
+ * with tamis's exact variants. `variant` is a tamis_pdq_variant 0..7. */
+void tamis__pdq_dct_dihedral(const float in[16][16], int variant,
+                             float out[16][16]);
+
+#endif

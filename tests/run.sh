@@ -1,0 +1,34 @@
+#!/bin/sh
+# Runs the whole test suite: the unit, golden and CLI tests (one runner),
+# then every fuzz target's saved corpus through its replay driver. Ends with
+# one summary line, "N passed, N failed, N skipped", summed over all parts.
+# TAMIS_BUILD names the build directory (build or build-san).
+B=${TAMIS_BUILD:-build}
+cd "$(dirname "$0")/.." || exit 2
+total_p=0 total_f=0 total_s=0
+tally() { # reads a runner's output, echoes it, adds its summary line
+    while IFS= read -r line; do
+        printf '%s\n' "$line"
+        case "$line" in
+        *" passed, "*" failed, "*" skipped")
+            set -- $line
+            total_p=$((total_p + $1)); total_f=$((total_f + $3)); total_s=$((total_s + $5)) ;;
+        esac
+    done
+}
+out=$(mktemp)
+"$B/tests/run" "$@" > "$out" 2>&1; rc=$?
+tally < "$out"
+[ $rc -ne 0 ] && ! grep -q ' passed, ' "$out" && total_f=$((total_f + 1))
+if [ $# -eq 0 ]; then
+    for r in "$B"/fuzz/replay_*; do
+        [ -x "$r" ] || continue
+        t=${r##*/replay_}
+        "$r" "fuzz/corpus/$t" > "$out" 2>&1; rc=$?
+        tally < "$out"
+        [ $rc -ne 0 ] && ! grep -q ' passed, ' "$out" && total_f=$((total_f + 1))
+    done
+fi
+rm -f "$out"
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" -eq 0 ]

@@ -39,7 +39,7 @@ VERSION := $(shell sed -n 's/^\#define TAMIS_VERSION_STRING "\(.*\)"/\1/p' inclu
 
 LIB_SRC  := $(wildcard lib/*/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
-TEST_SRC := $(wildcard tests/*/*.c)
+TEST_SRC := tests/main.c $(wildcard tests/*/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)

@@ -165,6 +165,37 @@ TEST(max_pixels_option_refuses_large_images) {
     tamis_hasher_free(h);
 }
 
+TEST(huge_png_header_refused) {
+    size_t len;
+    uint8_t *png = gen_png_header_only(60000, 60000, &len);
+    tamis_hasher *h = hasher(0);
+    tamis_image_hash r;
+    ASSERT_EQ(tamis_hash_image_mem(h, png, len, &r), TAMIS_ERR_TOO_LARGE);
+    if (!strstr(tamis_hasher_errmsg(h), "60000x60000"))
+        FAIL("message: \"%s\"", tamis_hasher_errmsg(h));
+    tamis_hasher_free(h);
+    free(png);
+}
+
+TEST(tiny_image_hashes_to_zero_quality_0) {
+    uint8_t pix[4 * 4 * 3];
+    for (size_t i = 0; i < sizeof pix; i++)
+        pix[i] = (uint8_t)(i * 53);
+    gen_png_spec s = {.width = 4, .height = 4, .color_type = PNG_COLOR_TYPE_RGB,
+                      .bit_depth = 8, .pixels = pix, .stride = 12};
+    size_t len;
+    uint8_t *png = gen_png(&s, &len);
+    tamis_hasher *h = hasher(0);
+    tamis_image_hash r;
+    ASSERT_OK(tamis_hash_image_mem(h, png, len, &r));
+    static const tamis_pdq zero;
+    ASSERT_EQ(memcmp(&r.pdq, &zero, sizeof zero), 0);
+    ASSERT_EQ(r.quality, 0);
+    ASSERT_EQ(r.width, 4);
+    tamis_hasher_free(h);
+    free(png);
+}
+
 /* ---- Digests ----------------------------------------------------------- */
 
 TEST(file_digests_match_openssl) {

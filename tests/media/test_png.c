@@ -142,6 +142,26 @@ TEST(png_rgb_with_trns_key_ignored) {
     free(pix);
 }
 
+TEST(png_gray2_with_trns_key_ignored) {
+    /* Low-depth gray with a transparent level: still one channel, scaled. */
+    int w = 9, h = 3;
+    size_t stride = 3;
+    uint8_t packed[9] = {0}, want[27];
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int v = (x + y) % 4;
+            packed[y * stride + x / 4] |= (uint8_t)(v << (6 - 2 * (x % 4)));
+            want[y * w + x] = (uint8_t)(v * 85);
+        }
+    gen_png_spec s = {.width = w, .height = h, .color_type = PNG_COLOR_TYPE_GRAY,
+                      .bit_depth = 2, .pixels = packed, .stride = stride,
+                      .has_trns_key = 1, .trns_key = {2, 0, 0}};
+    gen_image img;
+    roundtrip(&s, &img);
+    ASSERT_PIXELS(&img, want, w, h, 1);
+    gen_image_free(&img);
+}
+
 TEST(png_palette_2bit_gives_palette_colours) {
     int w = 7, h = 5; /* 7 pixels: the last byte of each row is partial */
     size_t stride = 2;

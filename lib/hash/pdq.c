@@ -19,6 +19,10 @@
 #include <pthread.h>
 #include <string.h>
 
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
+
 #include "pdq.h"
 
 /* ---- DCT matrix (16 x 64), built once ---------------------------------- */
@@ -76,36 +80,6 @@ void tamis__pdq_box1d(const float *in, ptrdiff_t istride, float *out,
     }
 }
 
-/* The same running mean along a contiguous row, keeping only the outputs at
- * the sorted positions pos[0..63] (repeats allowed, for rows under 64). */
-static void box1d_sampled(const float *in, int n, int window, const int *pos,
-                          float *out) {
-    int half = (window + 2) / 2;
-    int p1 = half - 1, p2 = window - half + 1, p3 = n - window, p4 = half - 1;
-    int li = 0, ri = 0, oi = 0, k = 0, cnt = 0;
-    float sum = 0.0f;
-    for (int i = 0; i < p1; i++)
-        sum += in[ri++], cnt++;
-    for (int i = 0; i < p2; i++, oi++) {
-        sum += in[ri++];
-        cnt++;
-        while (k < 64 && pos[k] == oi)
-            out[k++] = sum / (float)cnt;
-    }
-    for (int i = 0; i < p3 && k < 64; i++, oi++) {
-        sum += in[ri++];
-        sum -= in[li++];
-        while (k < 64 && pos[k] == oi)
-            out[k++] = sum / (float)cnt;
-    }
-    for (int i = 0; i < p4 && k < 64; i++, oi++) {
-        sum -= in[li++];
-        cnt--;
-        while (k < 64 && pos[k] == oi)
-            out[k++] = sum / (float)cnt;
-    }
-}
-
 /* The running mean down the columns of `in` (n rows of `width` floats),
  * all columns at once so that the compiler vectorises across them; each
  * column sees exactly the scalar sequence of operations. Calls
@@ -158,19 +132,6 @@ static void box_cols(const float *in, int n, int width, int window, float *sums,
         div_row(outrow, sums, (float)cnt, width);
         emit(ctx, oi, outrow);
     }
-}
-
-/* Second pass along rows, applied to each output row of the first pass
- * along columns: keep the 64 sampled columns. */
-typedef struct {
-    float *b;
-    int cols, window;
-    const int *colpos;
-} rowpass_ctx;
-
-static void rowpass_emit(void *p, int oi, const float *row) {
-    rowpass_ctx *c = p;
-    box1d_sampled(row, c->cols, c->window, c->colpos, c->b + (size_t)oi * 64);
 }
 
 /* Second pass along columns over the 64 sampled columns: keep the 64
@@ -305,12 +266,81 @@ void tamis__pdq_dct_dihedral(const float in[16][16], int variant,
         }
 }
 
+/* ---- Four rows at once -------------------------------------------------
+ *
+ * A running mean along one row is a chain of dependent additions, so it
+ * runs at the latency of the adder. Four rows are independent: transposed
+ * into lanes of a 4-float vector, they go through the same chain at once.
+ * Each lane still sees exactly the scalar sequence of operations. GCC's
+ * vector extension compiles to SSE on x86-64 and to NEON on ARM. */
+
+typedef float v4f __attribute__((vector_size(16)));
+#define LANES 4
+
+static inline v4f splat(float x) { return (v4f){x, x, x, x}; }
+
+/* box1d on LANES rows: in[j] holds column j of the rows. */
+static void box_lanes(const v4f *in, int n, int window, v4f *out) {
+    int half = (window + 2) / 2;
+    int p1 = half - 1, p2 = window - half + 1, p3 = n - window, p4 = half - 1;
+    int li = 0, ri = 0, oi = 0, cnt = 0;
+    v4f sum = splat(0.0f);
+    for (int i = 0; i < p1; i++)
+        sum += in[ri++], cnt++;
+    for (int i = 0; i < p2; i++) {
+        sum += in[ri++];
+        cnt++;
+        out[oi++] = sum / splat((float)cnt);
+    }
+    v4f c = splat((float)cnt);
+    for (int i = 0; i < p3; i++) {
+        sum += in[ri++];
+        sum -= in[li++];
+        out[oi++] = sum / c;
+    }
+    for (int i = 0; i < p4; i++) {
+        sum -= in[li++];
+        cnt--;
+        out[oi++] = sum / splat((float)cnt);
+    }
+}
+
+/* The same, keeping only the outputs at the 64 sorted positions pos[]. */
+static void box_lanes_sampled(const v4f *in, int n, int window, const int *pos,
+                              v4f *out) {
+    int half = (window + 2) / 2;
+    int p1 = half - 1, p2 = window - half + 1, p3 = n - window, p4 = half - 1;
+    int li = 0, ri = 0, oi = 0, k = 0, cnt = 0;
+    v4f sum = splat(0.0f);
+    for (int i = 0; i < p1; i++)
+        sum += in[ri++], cnt++;
+    for (int i = 0; i < p2; i++, oi++) {
+        sum += in[ri++];
+        cnt++;
+        while (k < 64 && pos[k] == oi)
+            out[k++] = sum / splat((float)cnt);
+    }
+    v4f c = splat((float)cnt);
+    for (int i = 0; i < p3 && k < 64; i++, oi++) {
+        sum += in[ri++];
+        sum -= in[li++];
+        while (k < 64 && pos[k] == oi)
+            out[k++] = sum / c;
+    }
+    for (int i = 0; i < p4 && k < 64; i++, oi++) {
+        sum -= in[li++];
+        cnt--;
+        while (k < 64 && pos[k] == oi)
+            out[k++] = sum / splat((float)cnt);
+    }
+}
+
 /* ---- The whole hash ---------------------------------------------------- */
 
 void tamis__pdq_work_free(tamis__pdq_work *w) {
     if (!w)
         return;
-    tamis__free(w->a);
+    tamis__free(w->ring);
     tamis__free(w->b);
     tamis__free(w->line);
     memset(w, 0, sizeof *w);
@@ -319,6 +349,7 @@ void tamis__pdq_work_free(tamis__pdq_work *w) {
 static int grow(float **p, size_t *cap, size_t need) {
     if (*cap >= need)
         return 1;
+    /* 16-byte alignment for the vector lanes comes with malloc. */
     float *n = tamis__malloc(need * sizeof(float));
     if (!n)
         return 0;
@@ -334,6 +365,159 @@ static void sample_positions(int dim, int *pos) {
         pos[i] = (int)(((i + 0.5) * dim) / 64);
 }
 
+/* Transposes 4 rows of 4 floats into 4 columns (and back). */
+static inline void transpose4(v4f *r0, v4f *r1, v4f *r2, v4f *r3) {
+#ifdef __SSE__
+    __m128 a = *r0, b = *r1, c = *r2, d = *r3;
+    _MM_TRANSPOSE4_PS(a, b, c, d);
+    *r0 = a, *r1 = b, *r2 = c, *r3 = d;
+#else
+    v4f m[4] = {*r0, *r1, *r2, *r3}, t[4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            t[i][j] = m[j][i];
+    *r0 = t[0], *r1 = t[1], *r2 = t[2], *r3 = t[3];
+#endif
+}
+
+static inline v4f load4(const float *p) {
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
+
+/* Writes columns 0..n-1 of the 4 rows src[0..3] as n lane vectors. */
+static void rows_to_lanes(const float *const src[4], int n, v4f *dst) {
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+        v4f a = load4(src[0] + j), b = load4(src[1] + j), c = load4(src[2] + j),
+            d = load4(src[3] + j);
+        transpose4(&a, &b, &c, &d);
+        dst[j] = a, dst[j + 1] = b, dst[j + 2] = c, dst[j + 3] = d;
+    }
+    for (; j < n; j++)
+        dst[j] = (v4f){src[0][j], src[1][j], src[2][j], src[3][j]};
+}
+
+/* The reverse: n lane vectors into columns 0..n-1 of the rows dst[0..3]. */
+static void lanes_to_rows(const v4f *src, int n, float *const dst[4]) {
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+        v4f a = src[j], b = src[j + 1], c = src[j + 2], d = src[j + 3];
+        transpose4(&a, &b, &c, &d);
+        store4(dst[0] + j, a), store4(dst[1] + j, b);
+        store4(dst[2] + j, c), store4(dst[3] + j, d);
+    }
+    for (; j < n; j++)
+        for (int l = 0; l < 4; l++)
+            dst[l][j] = src[j][l];
+}
+
+/* State of one downsampling: the first pass along rows fills a ring of
+ * rows on demand, four at a time, as the first pass along columns needs
+ * them; that pass's output rows are gathered four at a time for the second
+ * pass along rows. Memory stays at a few rows besides the luma itself. */
+typedef struct {
+    const tamis__luma_view *v;
+    int rows, cols, wr, wc;
+    float *ring;
+    int ring_rows, next_row; /* rows < next_row are in the ring */
+    v4f *band_in, *band_out; /* cols x LANES each */
+    float *outrows;          /* LANES x cols: output rows of pass 1 along
+                                columns waiting for pass 2 along rows */
+    float *b;
+    const int *colpos;
+    float *scratch; /* cols floats of zeros, for missing rows */
+} ds_state;
+
+static void fill_ring(ds_state *s, int need) {
+    const tamis__luma_view *v = s->v;
+    while (s->next_row <= need) {
+        int r0 = s->next_row, nl = s->rows - r0 < LANES ? s->rows - r0 : LANES;
+        if (v->cs == 1) {
+            const float *src[4];
+            for (int l = 0; l < LANES; l++)
+                src[l] = l < nl ? v->base + (r0 + l) * v->rs : s->scratch;
+            rows_to_lanes(src, s->cols, s->band_in);
+        } else {
+            /* A rotated or mirrored view: gather pixel by pixel. */
+            for (int j = 0; j < s->cols; j++) {
+                v4f t = splat(0.0f);
+                const float *p = v->base + r0 * v->rs + j * v->cs;
+                for (int l = 0; l < nl; l++)
+                    t[l] = p[l * v->rs];
+                s->band_in[j] = t;
+            }
+        }
+        box_lanes(s->band_in, s->cols, s->wr, s->band_out);
+        float *dst[4];
+        for (int l = 0; l < LANES; l++)
+            dst[l] = s->ring + (size_t)((r0 + (l < nl ? l : 0)) % s->ring_rows) * s->cols;
+        if (nl == LANES) {
+            lanes_to_rows(s->band_out, s->cols, dst);
+        } else {
+            for (int l = 0; l < nl; l++)
+                for (int j = 0; j < s->cols; j++)
+                    dst[l][j] = s->band_out[j][l];
+        }
+        s->next_row += nl;
+    }
+}
+
+static const float *ring_row(ds_state *s, int r) {
+    fill_ring(s, r);
+    return s->ring + (size_t)(r % s->ring_rows) * s->cols;
+}
+
+/* Runs pass 2 along rows on the gathered output rows o0..o0+n-1. */
+static void flush_band(ds_state *s, int o0, int n) {
+    v4f out64[64];
+    const float *src[4];
+    for (int l = 0; l < LANES; l++)
+        src[l] = l < n ? s->outrows + (size_t)l * s->cols : s->scratch;
+    rows_to_lanes(src, s->cols, s->band_in);
+    box_lanes_sampled(s->band_in, s->cols, s->wr, s->colpos, out64);
+    for (int l = 0; l < n; l++) {
+        float *dst = s->b + (size_t)(o0 + l) * 64;
+        for (int k = 0; k < 64; k++)
+            dst[k] = out64[k][l];
+    }
+}
+
+static void emit_row(ds_state *s, int oi, const float *sums, float cnt) {
+    int lane = oi % LANES;
+    div_row(s->outrows + (size_t)lane * s->cols, sums, cnt, s->cols);
+    if (lane == LANES - 1 || oi == s->rows - 1)
+        flush_band(s, oi - lane, lane + 1);
+}
+
+/* Pass 1 along columns over the ring (as box_cols, rows fetched lazily). */
+static void pass1_cols(ds_state *s, float *sums) {
+    int n = s->rows, window = s->wc, width = s->cols;
+    int half = (window + 2) / 2;
+    int p1 = half - 1, p2 = window - half + 1, p3 = n - window, p4 = half - 1;
+    int li = 0, ri = 0, oi = 0, cnt = 0;
+    memset(sums, 0, (size_t)width * sizeof *sums);
+    for (int i = 0; i < p1; i++, ri++, cnt++)
+        add_row(sums, ring_row(s, ri), width);
+    for (int i = 0; i < p2; i++, ri++, oi++) {
+        add_row(sums, ring_row(s, ri), width);
+        cnt++;
+        emit_row(s, oi, sums, (float)cnt);
+    }
+    for (int i = 0; i < p3; i++, ri++, li++, oi++) {
+        const float *a = ring_row(s, ri); /* fetch first: it may refill */
+        add_sub_row(sums, a, ring_row(s, li), width);
+        emit_row(s, oi, sums, (float)cnt);
+    }
+    for (int i = 0; i < p4; i++, li++, oi++) {
+        sub_row(sums, ring_row(s, li), width);
+        cnt--;
+        emit_row(s, oi, sums, (float)cnt);
+    }
+}
+
 /* Fills the 64x64 buffer the DCT and the quality score read. */
 static tamis_status downsample(tamis__pdq_work *w, const tamis__luma_view *v,
                                float out[64][64]) {
@@ -345,28 +529,39 @@ static tamis_status downsample(tamis__pdq_work *w, const tamis__luma_view *v,
                 out[r][c] = v->base[r * v->rs + c * v->cs];
         return TAMIS_OK;
     }
-    size_t n;
-    if (!tamis__mul_size((size_t)rows, (size_t)cols, &n) ||
-        !grow(&w->a, &w->a_cap, n) ||
-        !grow(&w->b, &w->b_cap, (size_t)rows * 64) ||
-        !grow(&w->line, &w->line_cap, 2 * (size_t)cols))
-        return TAMIS_ERR_NOMEM;
-    float *sums = w->line, *row = w->line + cols;
     int wr = tamis__pdq_window(cols); /* window along rows */
     int wc = tamis__pdq_window(rows); /* window along columns */
+    int ring_rows = wc + 2 * LANES;
+    if (ring_rows > rows)
+        ring_rows = rows;
+    size_t n, line;
+    if (!tamis__mul_size((size_t)ring_rows, (size_t)cols, &n) ||
+        !tamis__mul_size((size_t)cols, 2 + 3 * LANES, &line) ||
+        !grow(&w->ring, &w->ring_cap, n) ||
+        !grow(&w->b, &w->b_cap, (size_t)rows * 64) ||
+        !grow(&w->line, &w->line_cap, line + LANES))
+        return TAMIS_ERR_NOMEM;
     int colpos[64], rowpos[64];
     sample_positions(cols, colpos);
     sample_positions(rows, rowpos);
 
-    /* Pass 1 along rows: view -> a. */
-    for (int r = 0; r < rows; r++)
-        tamis__pdq_box1d(v->base + r * v->rs, v->cs, w->a + (size_t)r * cols, 1,
-                         cols, wr);
-    /* Pass 1 along columns, each output row going straight into pass 2
-     * along rows, which keeps the 64 sampled columns: a -> b. */
-    rowpass_ctx rc = {w->b, cols, wr, colpos};
-    box_cols(w->a, rows, cols, wc, sums, row, rowpass_emit, &rc);
-    /* Pass 2 along columns over those 64 columns, keeping 64 rows. */
+    /* line: [2 bands of cols x LANES][LANES output rows][sums][zeros],
+     * the bands first so that they are 16-byte aligned. */
+    ds_state s = {0};
+    s.v = v;
+    s.rows = rows, s.cols = cols, s.wr = wr, s.wc = wc;
+    s.ring = w->ring, s.ring_rows = ring_rows;
+    s.band_in = (v4f *)w->line;
+    s.band_out = s.band_in + cols;
+    s.outrows = (float *)(s.band_out + cols);
+    float *sums = s.outrows + (size_t)LANES * cols;
+    s.scratch = sums + cols;
+    memset(s.scratch, 0, (size_t)cols * sizeof(float));
+    s.b = w->b;
+    s.colpos = colpos;
+    pass1_cols(&s, sums);
+
+    /* Pass 2 along columns over the 64 sampled columns, keeping 64 rows. */
     colpass_ctx cc = {out, rowpos, 0};
     float sums64[64], row64[64];
     box_cols(w->b, rows, 64, wc, sums64, row64, colpass_emit, &cc);

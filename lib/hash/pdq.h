@@ -24,12 +24,13 @@ typedef struct tamis__luma_view {
 /* Work buffers reused between hashes. Zero-initialise, free with
  * tamis__pdq_work_free. */
 typedef struct tamis__pdq_work {
-    float *a;    /* rows x cols: after the first pass along rows */
-    size_t a_cap;
+    float *ring; /* (window + 8) x cols: recent rows after the first pass
+                    along rows, a ring indexed by row modulo its height */
+    size_t ring_cap;
     float *b;    /* rows x 64: the 64 sampled columns after three passes */
     size_t b_cap;
-    float *line; /* 2 x cols: running sums and one output row of the
-                    first pass along columns */
+    float *line; /* 4 x cols running sums, output row, and two 4-lane
+                    transposed bands of cols x 4 */
     size_t line_cap;
 } tamis__pdq_work;
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -30,11 +31,34 @@ struct tamis_hasher {
     tamis__image_info info;
 };
 
+/* Luma as the reference computes it: Y = 0.299 R + 0.587 G + 0.114 B in
+ * float, left to right. Each product depends on one byte only, so it comes
+ * from a table holding exactly the float the multiplication would give;
+ * the two additions are done as in the reference. Gray is used as is. */
+static float luma_r[256], luma_g[256], luma_b[256];
+static pthread_once_t luma_once = PTHREAD_ONCE_INIT;
+
+static void luma_init(void) {
+    const float kr = 0.299f, kg = 0.587f, kb = 0.114f;
+    for (int i = 0; i < 256; i++) {
+        luma_r[i] = kr * (float)i;
+        luma_g[i] = kg * (float)i;
+        luma_b[i] = kb * (float)i;
+    }
+}
+
+static void rgb_row_to_luma(const uint8_t *restrict p, float *restrict out, int w,
+                            int step) {
+    for (int x = 0; x < w; x++, p += step)
+        out[x] = (luma_r[p[0]] + luma_g[p[1]]) + luma_b[p[2]];
+}
+
 tamis_status tamis_hasher_create(const tamis_hash_options *opts,
                                  tamis_hasher **out) {
     if (!out)
         return TAMIS_ERR_INVALID;
     *out = NULL;
+    pthread_once(&luma_once, luma_init);
     tamis_hasher *h = tamis__calloc(1, sizeof *h);
     if (!h)
         return TAMIS_ERR_NOMEM;
@@ -85,15 +109,6 @@ static tamis_status sink_begin(void *ctx, const tamis__image_info *info) {
         h->luma_cap = n;
     }
     return TAMIS_OK;
-}
-
-/* Luma as the reference computes it (Y = 0.299 R + 0.587 G + 0.114 B in
- * float, left to right); gray is taken as it is. */
-static void rgb_row_to_luma(const uint8_t *restrict p, float *restrict out, int w,
-                            int step) {
-    const float kr = 0.299f, kg = 0.587f, kb = 0.114f;
-    for (int x = 0; x < w; x++, p += step)
-        out[x] = kr * (float)p[0] + kg * (float)p[1] + kb * (float)p[2];
 }
 
 static void gray_row_to_luma(const uint8_t *restrict p, float *restrict out, int w) {

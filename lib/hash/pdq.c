@@ -25,6 +25,12 @@
 
 #include "pdq.h"
 
+/* A vector of 4 floats: SSE on x86-64, NEON on ARM, through GCC's and
+ * clang's vector extension. Lane-wise IEEE operations, like scalar ones. */
+typedef float v4f __attribute__((vector_size(16)));
+
+static inline v4f splat(float x) { return (v4f){x, x, x, x}; }
+
 /* ---- DCT matrix (16 x 64), built once ---------------------------------- */
 
 static float dct_matrix[16][64];
@@ -86,66 +92,106 @@ void tamis__pdq_box1d(const float *in, ptrdiff_t istride, float *out,
  * emit(ctx, oi, row) with each output row. */
 typedef void (*row_sink)(void *ctx, int oi, const float *row);
 
-static void add_row(float *restrict s, const float *restrict r, int w) {
-    for (int j = 0; j < w; j++)
-        s[j] += r[j];
+/* Row operations of the pass along columns, written with explicit vectors
+ * (GCC -O2 leaves loops of unknown length scalar); every element gets the
+ * scalar operations in the scalar order: s = s + a, s = s - b, o = s / c. */
+static inline v4f ld(const float *p) {
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
 }
-static void sub_row(float *restrict s, const float *restrict r, int w) {
-    for (int j = 0; j < w; j++)
-        s[j] -= r[j];
+static inline void st(float *p, v4f v) { memcpy(p, &v, sizeof v); }
+
+static void row_add(float *restrict s, const float *restrict a, int w) {
+    int j = 0;
+    for (; j + 4 <= w; j += 4)
+        st(s + j, ld(s + j) + ld(a + j));
+    for (; j < w; j++)
+        s[j] += a[j];
 }
-static void add_sub_row(float *restrict s, const float *restrict a,
-                        const float *restrict b, int w) {
-    for (int j = 0; j < w; j++) {
+
+static void row_add_div(float *restrict s, const float *restrict a,
+                        float *restrict o, float c, int w) {
+    v4f cv = {c, c, c, c};
+    int j = 0;
+    for (; j + 4 <= w; j += 4) {
+        v4f t = ld(s + j) + ld(a + j);
+        st(s + j, t);
+        st(o + j, t / cv);
+    }
+    for (; j < w; j++) {
+        s[j] += a[j];
+        o[j] = s[j] / c;
+    }
+}
+
+static void row_add_sub_div(float *restrict s, const float *restrict a,
+                            const float *restrict b, float *restrict o, float c,
+                            int w) {
+    v4f cv = {c, c, c, c};
+    int j = 0;
+    for (; j + 4 <= w; j += 4) {
+        v4f t = ld(s + j) + ld(a + j);
+        t -= ld(b + j);
+        st(s + j, t);
+        st(o + j, t / cv);
+    }
+    for (; j < w; j++) {
         float t = s[j] + a[j];
         s[j] = t - b[j];
+        o[j] = s[j] / c;
     }
 }
-static void div_row(float *restrict o, const float *restrict s, float c, int w) {
-    for (int j = 0; j < w; j++)
+
+static void row_sub_div(float *restrict s, const float *restrict b,
+                        float *restrict o, float c, int w) {
+    v4f cv = {c, c, c, c};
+    int j = 0;
+    for (; j + 4 <= w; j += 4) {
+        v4f t = ld(s + j) - ld(b + j);
+        st(s + j, t);
+        st(o + j, t / cv);
+    }
+    for (; j < w; j++) {
+        s[j] -= b[j];
         o[j] = s[j] / c;
+    }
 }
 
-static void box_cols(const float *in, int n, int width, int window, float *sums,
-                     float *outrow, row_sink emit, void *ctx) {
+/* The running mean down the columns of a matrix of `width` floats per row,
+ * all columns at once. row(ctx, r) returns input row r (rows are asked for
+ * in increasing order of their last use); out(ctx, oi) says where output
+ * row oi goes and done(ctx, oi) is called once it is written. */
+typedef struct {
+    const float *(*row)(void *ctx, int r);
+    float *(*out)(void *ctx, int oi);
+    void (*done)(void *ctx, int oi);
+    void *ctx;
+} col_io;
+
+static void box_cols(int n, int width, int window, float *sums, const col_io *io) {
     int half = (window + 2) / 2;
     int p1 = half - 1, p2 = window - half + 1, p3 = n - window, p4 = half - 1;
-    size_t w = (size_t)width;
     int li = 0, ri = 0, oi = 0, cnt = 0;
-    memset(sums, 0, w * sizeof *sums);
+    memset(sums, 0, (size_t)width * sizeof *sums);
     for (int i = 0; i < p1; i++, ri++, cnt++)
-        add_row(sums, in + ri * w, width);
+        row_add(sums, io->row(io->ctx, ri), width);
     for (int i = 0; i < p2; i++, ri++, oi++) {
-        add_row(sums, in + ri * w, width);
         cnt++;
-        div_row(outrow, sums, (float)cnt, width);
-        emit(ctx, oi, outrow);
+        row_add_div(sums, io->row(io->ctx, ri), io->out(io->ctx, oi), (float)cnt, width);
+        io->done(io->ctx, oi);
     }
     for (int i = 0; i < p3; i++, ri++, li++, oi++) {
-        add_sub_row(sums, in + ri * w, in + li * w, width);
-        div_row(outrow, sums, (float)cnt, width);
-        emit(ctx, oi, outrow);
+        const float *a = io->row(io->ctx, ri); /* first: it may refill a ring */
+        row_add_sub_div(sums, a, io->row(io->ctx, li), io->out(io->ctx, oi),
+                        (float)cnt, width);
+        io->done(io->ctx, oi);
     }
     for (int i = 0; i < p4; i++, li++, oi++) {
-        sub_row(sums, in + li * w, width);
         cnt--;
-        div_row(outrow, sums, (float)cnt, width);
-        emit(ctx, oi, outrow);
+        row_sub_div(sums, io->row(io->ctx, li), io->out(io->ctx, oi), (float)cnt, width);
+        io->done(io->ctx, oi);
     }
-}
-
-/* Second pass along columns over the 64 sampled columns: keep the 64
- * sampled rows. */
-typedef struct {
-    float (*out)[64];
-    const int *rowpos;
-    int k;
-} colpass_ctx;
-
-static void colpass_emit(void *p, int oi, const float *row) {
-    colpass_ctx *c = p;
-    while (c->k < 64 && c->rowpos[c->k] == oi)
-        memcpy(c->out[c->k++], row, 64 * sizeof(float));
 }
 
 /* ---- Quality, DCT, median, bits ---------------------------------------- */
@@ -266,72 +312,89 @@ void tamis__pdq_dct_dihedral(const float in[16][16], int variant,
         }
 }
 
-/* ---- Four rows at once -------------------------------------------------
+/* ---- A band of rows at once ---------------------------------------------
  *
  * A running mean along one row is a chain of dependent additions, so it
- * runs at the latency of the adder. Four rows are independent: transposed
- * into lanes of a 4-float vector, they go through the same chain at once.
- * Each lane still sees exactly the scalar sequence of operations. GCC's
- * vector extension compiles to SSE on x86-64 and to NEON on ARM. */
+ * runs at the latency of the adder. Rows are independent: a band of BAND
+ * rows, transposed into the lanes of a vector, goes through the chain at
+ * once (the compiler splits the vector into as many SSE or NEON registers
+ * as it takes, which are independent chains too). Each lane still sees
+ * exactly the scalar sequence of operations. */
 
-typedef float v4f __attribute__((vector_size(16)));
-#define LANES 4
+#define BAND 8 /* rows per band: two vectors of 4 */
 
-static inline v4f splat(float x) { return (v4f){x, x, x, x}; }
+/* A band's column j is two vectors, in[2j] (rows 0-3) and in[2j+1] (rows
+ * 4-7); keeping them in two named variables makes two register chains. */
+typedef struct {
+    v4f v[2];
+} vband;
 
-/* box1d on LANES rows: in[j] holds column j of the rows. */
-static void box_lanes(const v4f *in, int n, int window, v4f *out) {
+/* box1d on a band: in[j] holds column j of the BAND rows. */
+static void box_band(const vband *in, int n, int window, vband *out) {
     int half = (window + 2) / 2;
     int p1 = half - 1, p2 = window - half + 1, p3 = n - window, p4 = half - 1;
     int li = 0, ri = 0, oi = 0, cnt = 0;
-    v4f sum = splat(0.0f);
-    for (int i = 0; i < p1; i++)
-        sum += in[ri++], cnt++;
-    for (int i = 0; i < p2; i++) {
-        sum += in[ri++];
-        cnt++;
-        out[oi++] = sum / splat((float)cnt);
+    v4f s0 = splat(0.0f), s1 = splat(0.0f);
+    for (int i = 0; i < p1; i++, ri++, cnt++)
+        s0 += in[ri].v[0], s1 += in[ri].v[1];
+    for (int i = 0; i < p2; i++, ri++, oi++) {
+        s0 += in[ri].v[0], s1 += in[ri].v[1];
+        v4f c = splat((float)++cnt);
+        out[oi].v[0] = s0 / c, out[oi].v[1] = s1 / c;
     }
     v4f c = splat((float)cnt);
-    for (int i = 0; i < p3; i++) {
-        sum += in[ri++];
-        sum -= in[li++];
-        out[oi++] = sum / c;
+    for (int i = 0; i < p3; i++, ri++, li++, oi++) {
+        s0 += in[ri].v[0], s1 += in[ri].v[1];
+        s0 -= in[li].v[0], s1 -= in[li].v[1];
+        out[oi].v[0] = s0 / c, out[oi].v[1] = s1 / c;
     }
-    for (int i = 0; i < p4; i++) {
-        sum -= in[li++];
-        cnt--;
-        out[oi++] = sum / splat((float)cnt);
+    for (int i = 0; i < p4; i++, li++, oi++) {
+        s0 -= in[li].v[0], s1 -= in[li].v[1];
+        c = splat((float)--cnt);
+        out[oi].v[0] = s0 / c, out[oi].v[1] = s1 / c;
     }
 }
 
 /* The same, keeping only the outputs at the 64 sorted positions pos[]. */
-static void box_lanes_sampled(const v4f *in, int n, int window, const int *pos,
-                              v4f *out) {
+static void box_band_sampled(const vband *in, int n, int window, const int *pos,
+                             vband *out) {
     int half = (window + 2) / 2;
     int p1 = half - 1, p2 = window - half + 1, p3 = n - window, p4 = half - 1;
     int li = 0, ri = 0, oi = 0, k = 0, cnt = 0;
-    v4f sum = splat(0.0f);
-    for (int i = 0; i < p1; i++)
-        sum += in[ri++], cnt++;
-    for (int i = 0; i < p2; i++, oi++) {
-        sum += in[ri++];
-        cnt++;
-        while (k < 64 && pos[k] == oi)
-            out[k++] = sum / splat((float)cnt);
+    v4f s0 = splat(0.0f), s1 = splat(0.0f), c;
+    for (int i = 0; i < p1; i++, ri++, cnt++)
+        s0 += in[ri].v[0], s1 += in[ri].v[1];
+    for (int i = 0; i < p2; i++, ri++, oi++) {
+        s0 += in[ri].v[0], s1 += in[ri].v[1];
+        c = splat((float)++cnt);
+        for (; k < 64 && pos[k] == oi; k++)
+            out[k].v[0] = s0 / c, out[k].v[1] = s1 / c;
     }
-    v4f c = splat((float)cnt);
-    for (int i = 0; i < p3 && k < 64; i++, oi++) {
-        sum += in[ri++];
-        sum -= in[li++];
-        while (k < 64 && pos[k] == oi)
-            out[k++] = sum / c;
+    c = splat((float)cnt);
+    /* Between two samples nothing is kept: run the chains alone. */
+    for (int i = 0; i < p3 && k < 64;) {
+        int stop = pos[k] - oi; /* steps before the next sample */
+        if (stop > p3 - i)
+            stop = p3 - i;
+        for (int t = 0; t < stop; t++, ri++, li++) {
+            s0 += in[ri].v[0], s1 += in[ri].v[1];
+            s0 -= in[li].v[0], s1 -= in[li].v[1];
+        }
+        i += stop, oi += stop;
+        if (i == p3)
+            break;
+        s0 += in[ri].v[0], s1 += in[ri].v[1];
+        s0 -= in[li].v[0], s1 -= in[li].v[1];
+        ri++, li++;
+        for (; k < 64 && pos[k] == oi; k++)
+            out[k].v[0] = s0 / c, out[k].v[1] = s1 / c;
+        i++, oi++;
     }
-    for (int i = 0; i < p4 && k < 64; i++, oi++) {
-        sum -= in[li++];
-        cnt--;
-        while (k < 64 && pos[k] == oi)
-            out[k++] = sum / splat((float)cnt);
+    for (int i = 0; i < p4 && k < 64; i++, li++, oi++) {
+        s0 -= in[li].v[0], s1 -= in[li].v[1];
+        c = splat((float)--cnt);
+        for (; k < 64 && pos[k] == oi; k++)
+            out[k].v[0] = s0 / c, out[k].v[1] = s1 / c;
     }
 }
 
@@ -380,38 +443,43 @@ static inline void transpose4(v4f *r0, v4f *r1, v4f *r2, v4f *r3) {
 #endif
 }
 
-static inline v4f load4(const float *p) {
-    v4f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-static inline void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
-
-/* Writes columns 0..n-1 of the 4 rows src[0..3] as n lane vectors. */
-static void rows_to_lanes(const float *const src[4], int n, v4f *dst) {
-    int j = 0;
-    for (; j + 4 <= n; j += 4) {
-        v4f a = load4(src[0] + j), b = load4(src[1] + j), c = load4(src[2] + j),
-            d = load4(src[3] + j);
-        transpose4(&a, &b, &c, &d);
-        dst[j] = a, dst[j + 1] = b, dst[j + 2] = c, dst[j + 3] = d;
+/* Writes columns 0..n-1 of the BAND rows src[] as n band vectors, 4x4
+ * blocks at a time. */
+static void rows_to_band(const float *const src[BAND], int n, vband *dst) {
+    float *d = (float *)dst;
+    for (int g = 0; g < BAND; g += 4) {
+        int j = 0;
+        for (; j + 4 <= n; j += 4) {
+            v4f a = ld(src[g] + j), b = ld(src[g + 1] + j), c = ld(src[g + 2] + j),
+                e = ld(src[g + 3] + j);
+            transpose4(&a, &b, &c, &e);
+            st(d + (size_t)j * BAND + g, a);
+            st(d + (size_t)(j + 1) * BAND + g, b);
+            st(d + (size_t)(j + 2) * BAND + g, c);
+            st(d + (size_t)(j + 3) * BAND + g, e);
+        }
+        for (; j < n; j++)
+            for (int l = 0; l < 4; l++)
+                d[(size_t)j * BAND + g + l] = src[g + l][j];
     }
-    for (; j < n; j++)
-        dst[j] = (v4f){src[0][j], src[1][j], src[2][j], src[3][j]};
 }
 
-/* The reverse: n lane vectors into columns 0..n-1 of the rows dst[0..3]. */
-static void lanes_to_rows(const v4f *src, int n, float *const dst[4]) {
-    int j = 0;
-    for (; j + 4 <= n; j += 4) {
-        v4f a = src[j], b = src[j + 1], c = src[j + 2], d = src[j + 3];
-        transpose4(&a, &b, &c, &d);
-        store4(dst[0] + j, a), store4(dst[1] + j, b);
-        store4(dst[2] + j, c), store4(dst[3] + j, d);
+/* The reverse: n band vectors into columns 0..n-1 of the rows dst[]. */
+static void band_to_rows(const vband *src, int n, float *const dst[BAND]) {
+    const float *s = (const float *)src;
+    for (int g = 0; g < BAND; g += 4) {
+        int j = 0;
+        for (; j + 4 <= n; j += 4) {
+            v4f a = ld(s + (size_t)j * BAND + g), b = ld(s + (size_t)(j + 1) * BAND + g),
+                c = ld(s + (size_t)(j + 2) * BAND + g), e = ld(s + (size_t)(j + 3) * BAND + g);
+            transpose4(&a, &b, &c, &e);
+            st(dst[g] + j, a), st(dst[g + 1] + j, b);
+            st(dst[g + 2] + j, c), st(dst[g + 3] + j, e);
+        }
+        for (; j < n; j++)
+            for (int l = 0; l < 4; l++)
+                dst[g + l][j] = s[(size_t)j * BAND + g + l];
     }
-    for (; j < n; j++)
-        for (int l = 0; l < 4; l++)
-            dst[l][j] = src[j][l];
 }
 
 /* State of one downsampling: the first pass along rows fills a ring of
@@ -423,44 +491,41 @@ typedef struct {
     int rows, cols, wr, wc;
     float *ring;
     int ring_rows, next_row; /* rows < next_row are in the ring */
-    v4f *band_in, *band_out; /* cols x LANES each */
-    float *outrows;          /* LANES x cols: output rows of pass 1 along
-                                columns waiting for pass 2 along rows */
+    vband *band_in, *band_out; /* cols vectors each */
+    float *outrows;            /* BAND x cols: output rows of pass 1 along
+                                  columns waiting for pass 2 along rows */
     float *b;
     const int *colpos;
-    float *scratch; /* cols floats of zeros, for missing rows */
+    float *scratch;  /* cols zeros, read in place of rows past the end */
+    float *scratch2; /* cols floats written in place of such rows */
 } ds_state;
 
 static void fill_ring(ds_state *s, int need) {
     const tamis__luma_view *v = s->v;
     while (s->next_row <= need) {
-        int r0 = s->next_row, nl = s->rows - r0 < LANES ? s->rows - r0 : LANES;
+        int r0 = s->next_row, nl = s->rows - r0 < BAND ? s->rows - r0 : BAND;
         if (v->cs == 1) {
-            const float *src[4];
-            for (int l = 0; l < LANES; l++)
+            const float *src[BAND];
+            for (int l = 0; l < BAND; l++)
                 src[l] = l < nl ? v->base + (r0 + l) * v->rs : s->scratch;
-            rows_to_lanes(src, s->cols, s->band_in);
+            rows_to_band(src, s->cols, s->band_in);
         } else {
             /* A rotated or mirrored view: gather pixel by pixel. */
             for (int j = 0; j < s->cols; j++) {
-                v4f t = splat(0.0f);
+                vband t = {{splat(0.0f), splat(0.0f)}};
                 const float *p = v->base + r0 * v->rs + j * v->cs;
                 for (int l = 0; l < nl; l++)
-                    t[l] = p[l * v->rs];
+                    t.v[l / 4][l % 4] = p[l * v->rs];
                 s->band_in[j] = t;
             }
         }
-        box_lanes(s->band_in, s->cols, s->wr, s->band_out);
-        float *dst[4];
-        for (int l = 0; l < LANES; l++)
-            dst[l] = s->ring + (size_t)((r0 + (l < nl ? l : 0)) % s->ring_rows) * s->cols;
-        if (nl == LANES) {
-            lanes_to_rows(s->band_out, s->cols, dst);
-        } else {
-            for (int l = 0; l < nl; l++)
-                for (int j = 0; j < s->cols; j++)
-                    dst[l][j] = s->band_out[j][l];
-        }
+        box_band(s->band_in, s->cols, s->wr, s->band_out);
+        float *dst[BAND];
+        /* Rows past the end go to a scratch row. */
+        for (int l = 0; l < BAND; l++)
+            dst[l] = l < nl ? s->ring + (size_t)((r0 + l) % s->ring_rows) * s->cols
+                            : s->scratch2;
+        band_to_rows(s->band_out, s->cols, dst);
         s->next_row += nl;
     }
 }
@@ -472,50 +537,51 @@ static const float *ring_row(ds_state *s, int r) {
 
 /* Runs pass 2 along rows on the gathered output rows o0..o0+n-1. */
 static void flush_band(ds_state *s, int o0, int n) {
-    v4f out64[64];
-    const float *src[4];
-    for (int l = 0; l < LANES; l++)
+    vband out64[64];
+    const float *src[BAND];
+    for (int l = 0; l < BAND; l++)
         src[l] = l < n ? s->outrows + (size_t)l * s->cols : s->scratch;
-    rows_to_lanes(src, s->cols, s->band_in);
-    box_lanes_sampled(s->band_in, s->cols, s->wr, s->colpos, out64);
+    rows_to_band(src, s->cols, s->band_in);
+    box_band_sampled(s->band_in, s->cols, s->wr, s->colpos, out64);
     for (int l = 0; l < n; l++) {
         float *dst = s->b + (size_t)(o0 + l) * 64;
         for (int k = 0; k < 64; k++)
-            dst[k] = out64[k][l];
+            dst[k] = out64[k].v[l / 4][l % 4];
     }
 }
 
-static void emit_row(ds_state *s, int oi, const float *sums, float cnt) {
-    int lane = oi % LANES;
-    div_row(s->outrows + (size_t)lane * s->cols, sums, cnt, s->cols);
-    if (lane == LANES - 1 || oi == s->rows - 1)
+static const float *ring_io_row(void *ctx, int r) { return ring_row(ctx, r); }
+
+static float *band_io_out(void *ctx, int oi) {
+    ds_state *s = ctx;
+    return s->outrows + (size_t)(oi % BAND) * s->cols;
+}
+
+static void band_io_done(void *ctx, int oi) {
+    ds_state *s = ctx;
+    int lane = oi % BAND;
+    if (lane == BAND - 1 || oi == s->rows - 1)
         flush_band(s, oi - lane, lane + 1);
 }
 
-/* Pass 1 along columns over the ring (as box_cols, rows fetched lazily). */
-static void pass1_cols(ds_state *s, float *sums) {
-    int n = s->rows, window = s->wc, width = s->cols;
-    int half = (window + 2) / 2;
-    int p1 = half - 1, p2 = window - half + 1, p3 = n - window, p4 = half - 1;
-    int li = 0, ri = 0, oi = 0, cnt = 0;
-    memset(sums, 0, (size_t)width * sizeof *sums);
-    for (int i = 0; i < p1; i++, ri++, cnt++)
-        add_row(sums, ring_row(s, ri), width);
-    for (int i = 0; i < p2; i++, ri++, oi++) {
-        add_row(sums, ring_row(s, ri), width);
-        cnt++;
-        emit_row(s, oi, sums, (float)cnt);
-    }
-    for (int i = 0; i < p3; i++, ri++, li++, oi++) {
-        const float *a = ring_row(s, ri); /* fetch first: it may refill */
-        add_sub_row(sums, a, ring_row(s, li), width);
-        emit_row(s, oi, sums, (float)cnt);
-    }
-    for (int i = 0; i < p4; i++, li++, oi++) {
-        sub_row(sums, ring_row(s, li), width);
-        cnt--;
-        emit_row(s, oi, sums, (float)cnt);
-    }
+/* Pass 2 along columns runs over the 64 sampled columns (rows x 64) and
+ * keeps the 64 sampled rows. */
+typedef struct {
+    const float *b;
+    float (*out)[64];
+    const int *rowpos;
+    int k;
+    float row[64];
+} last_pass;
+
+static const float *last_io_row(void *ctx, int r) {
+    return ((last_pass *)ctx)->b + (size_t)r * 64;
+}
+static float *last_io_out(void *ctx, int oi) { return ((last_pass *)ctx)->row; }
+static void last_io_done(void *ctx, int oi) {
+    last_pass *c = ctx;
+    while (c->k < 64 && c->rowpos[c->k] == oi)
+        memcpy(c->out[c->k++], c->row, sizeof c->row);
 }
 
 /* Fills the 64x64 buffer the DCT and the quality score read. */
@@ -531,40 +597,45 @@ static tamis_status downsample(tamis__pdq_work *w, const tamis__luma_view *v,
     }
     int wr = tamis__pdq_window(cols); /* window along rows */
     int wc = tamis__pdq_window(rows); /* window along columns */
-    int ring_rows = wc + 2 * LANES;
+    int ring_rows = wc + 2 * BAND;
     if (ring_rows > rows)
         ring_rows = rows;
     size_t n, line;
     if (!tamis__mul_size((size_t)ring_rows, (size_t)cols, &n) ||
-        !tamis__mul_size((size_t)cols, 2 + 3 * LANES, &line) ||
+        !tamis__mul_size((size_t)cols, 3 + 3 * BAND, &line) ||
         !grow(&w->ring, &w->ring_cap, n) ||
         !grow(&w->b, &w->b_cap, (size_t)rows * 64) ||
-        !grow(&w->line, &w->line_cap, line + LANES))
+        !grow(&w->line, &w->line_cap, line + BAND))
         return TAMIS_ERR_NOMEM;
     int colpos[64], rowpos[64];
     sample_positions(cols, colpos);
     sample_positions(rows, rowpos);
 
-    /* line: [2 bands of cols x LANES][LANES output rows][sums][zeros],
-     * the bands first so that they are 16-byte aligned. */
+    /* line: [2 bands of cols vectors][BAND output rows][sums][zeros]
+     * [scratch], the bands first so that they are aligned. */
     ds_state s = {0};
     s.v = v;
     s.rows = rows, s.cols = cols, s.wr = wr, s.wc = wc;
     s.ring = w->ring, s.ring_rows = ring_rows;
-    s.band_in = (v4f *)w->line;
+    s.band_in = (vband *)w->line;
     s.band_out = s.band_in + cols;
     s.outrows = (float *)(s.band_out + cols);
-    float *sums = s.outrows + (size_t)LANES * cols;
+    float *sums = s.outrows + (size_t)BAND * cols;
     s.scratch = sums + cols;
+    s.scratch2 = s.scratch + cols;
     memset(s.scratch, 0, (size_t)cols * sizeof(float));
     s.b = w->b;
     s.colpos = colpos;
-    pass1_cols(&s, sums);
+    /* Pass 1 along columns, each output row going into a band for pass 2
+     * along rows, which keeps the 64 sampled columns. */
+    col_io io1 = {ring_io_row, band_io_out, band_io_done, &s};
+    box_cols(rows, cols, wc, sums, &io1);
 
-    /* Pass 2 along columns over the 64 sampled columns, keeping 64 rows. */
-    colpass_ctx cc = {out, rowpos, 0};
-    float sums64[64], row64[64];
-    box_cols(w->b, rows, 64, wc, sums64, row64, colpass_emit, &cc);
+    /* Pass 2 along columns over those 64 columns, keeping 64 rows. */
+    last_pass lp = {w->b, out, rowpos, 0, {0}};
+    float sums64[64];
+    col_io io2 = {last_io_row, last_io_out, last_io_done, &lp};
+    box_cols(rows, 64, wc, sums64, &io2);
     return TAMIS_OK;
 }
 

@@ -152,7 +152,8 @@ TAMIS_API void tamis_hex_encode(const uint8_t *bytes, size_t n, char *out);
  *     reference does; grayscale images are used as they are.
  *   - alpha is dropped (the colour values are used as stored);
  *   - palette images are expanded to their RGB colours;
- *   - 16-bit samples keep their high byte;
+ *   - 16-bit samples keep their low byte, as the reference (whose CImg
+ *     loader casts each 16-bit value to 8 bits) and so the banks do;
  *   - 1, 2 and 4-bit grayscale is scaled to 0..255;
  *   - CMYK and YCCK JPEGs are converted to RGB (inverted Adobe CMYK);
  *   - EXIF orientation is ignored unless TAMIS_HASH_EXIF_ORIENT is set.

@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
     tamis__err *err;
     char msg[200];
+    int out_of_memory; /* an allocation failed: report NOMEM, not CORRUPT */
 } png_errctx;
 
 static void read_fn(png_structp png, png_bytep out, size_t n) {
@@ -45,8 +46,13 @@ static void on_warning(png_structp png, png_const_charp msg) {
 }
 
 static png_voidp png_alloc(png_structp png, png_alloc_size_t n) {
-    (void)png;
-    return tamis__malloc(n);
+    png_voidp p = tamis__malloc(n);
+    if (!p && png) {
+        png_errctx *e = png_get_error_ptr(png);
+        if (e)
+            e->out_of_memory = 1;
+    }
+    return p;
 }
 static void png_dealloc(png_structp png, png_voidp p) {
     (void)png;
@@ -62,7 +68,7 @@ tamis_status tamis__png_decode(const uint8_t *data, size_t len,
                                const tamis__decode_opts *opts,
                                const tamis__image_sink *sink, tamis__err *err) {
     png_src src = {data, len, 0};
-    png_errctx ectx = {err, ""};
+    png_errctx ectx = {err, "", 0};
     png_structp png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &ectx,
                                                on_error, on_warning, NULL,
                                                png_alloc, png_dealloc);
@@ -76,7 +82,9 @@ tamis_status tamis__png_decode(const uint8_t *data, size_t len,
         goto done;
     }
     if (setjmp(png_jmpbuf(png))) {
-        if (st == TAMIS_OK)
+        if (st == TAMIS_OK && ectx.out_of_memory)
+            st = tamis__fail(err, TAMIS_ERR_NOMEM, "out of memory decoding PNG");
+        else if (st == TAMIS_OK)
             st = tamis__fail(err, TAMIS_ERR_CORRUPT, "corrupt PNG: %s", ectx.msg);
         goto done;
     }
@@ -97,7 +105,9 @@ tamis_status tamis__png_decode(const uint8_t *data, size_t len,
         png_set_palette_to_rgb(png);
     if (color == PNG_COLOR_TYPE_GRAY && depth < 8)
         png_set_expand_gray_1_2_4_to_8(png);
-    if (color & PNG_COLOR_MASK_ALPHA)
+    /* Expanding a palette with tRNS adds alpha too: strip it as well. */
+    if ((color & PNG_COLOR_MASK_ALPHA) ||
+        (color == PNG_COLOR_TYPE_PALETTE && png_get_valid(png, info, PNG_INFO_tRNS)))
         png_set_strip_alpha(png);
     int passes = png_set_interlace_handling(png);
     png_read_update_info(png, info);

@@ -581,30 +581,6 @@ TEST(exif_rotn_default_ignores_orientation) {
     tamis_hasher_free(h);
 }
 
-TEST(exif_rotn_orient_makes_hashes_close) {
-    const char *dir = fmt("%s/vectors/pdq/pdq-data/reg-test-input/exif-rotn",
-                          shared_dir_or_skip());
-    char d[4096];
-    snprintf(d, sizeof d, "%s", dir);
-    tamis_hasher *h = hasher(TAMIS_HASH_EXIF_ORIENT);
-    tamis_image_hash r[4];
-    for (int i = 0; i < 4; i++)
-        ASSERT_OK(tamis_hash_image_file(h, fmt("%s/exif-rotn-%d.jpg", d, rotn[i]), &r[i]));
-    char report[512] = "";
-    int worst = 0;
-    for (int i = 0; i < 4; i++)
-        for (int j = i + 1; j < 4; j++) {
-            int dist = tamis_pdq_distance(&r[i].pdq, &r[j].pdq);
-            size_t k = strlen(report);
-            snprintf(report + k, sizeof report - k, " %d-%d:%d", rotn[i], rotn[j], dist);
-            worst = dist > worst ? dist : worst;
-        }
-    if (worst > TAMIS_PDQ_MATCH_DISTANCE)
-        FAIL("with EXIF orientation applied the four photos are not within %d bits:%s",
-             TAMIS_PDQ_MATCH_DISTANCE, report);
-    tamis_hasher_free(h);
-}
-
 /* ---- Allocation failures ----------------------------------------------- */
 
 /* For n = 1, 2, ...: the n-th allocation and all later ones fail while

@@ -1,6 +1,7 @@
 /*
  * main.c - the `tamis` program: dispatches to one subcommand per file.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,12 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    /* Decoders allocate large buffers per image (libjpeg's coefficient
+     * arrays for progressive files run to tens of megabytes). Served from
+     * fresh mmap()s, each costs a page fault per 4 KB; kept in the heap,
+     * they are reused from one file to the next. */
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

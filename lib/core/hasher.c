@@ -16,11 +16,6 @@
 #include "../hash/variants.h"
 #include "../media/image.h"
 
-/* Fast mode decodes JPEGs no smaller than this along either side: four
- * times PDQ's 64-cell grid, enough for the box filter to see the same
- * averages (doc/fast-mode.md has the measured distances). */
-#define FAST_MIN_SIDE 256
-
 struct tamis_hasher {
     tamis_hash_options opts;
     tamis__err err;
@@ -172,33 +167,67 @@ static tamis_status squash512(tamis_hasher *h, tamis__luma_view *v) {
     return TAMIS_OK;
 }
 
-static tamis_status hash_luma(tamis_hasher *h, int w, int ht, int orientation,
+/* A view to hash: the luma as delivered, and the full-resolution size it
+ * stands for (larger when fast mode decoded it reduced). */
+typedef struct {
+    tamis__luma_view v;
+    int scale, full_rows, full_cols;
+} hash_view;
+
+static void hv_transform(const hash_view *in, int kind, hash_view *out) {
+    *out = *in;
+    tamis__view_transform(&in->v, kind, &out->v);
+    if (kind == TAMIS_VARIANT_ROTATE90 || kind == TAMIS_VARIANT_ROTATE270 ||
+        kind == TAMIS_VARIANT_FLIPPLUS1 || kind == TAMIS_VARIANT_FLIPMINUS1) {
+        /* these swap the sides */
+        out->full_rows = in->full_cols;
+        out->full_cols = in->full_rows;
+    }
+}
+
+static tamis_status hash_view_pdq(tamis_hasher *h, const hash_view *hv,
+                                  tamis_pdq *out, int *quality) {
+    tamis_status st = hv->scale > 1
+        ? tamis__pdq_from_reduced(&hv->v, hv->scale, hv->full_rows, hv->full_cols,
+                                  out, quality)
+        : tamis__pdq_from_luma(&h->work, &hv->v, out, quality);
+    if (st != TAMIS_OK)
+        return tamis__fail(&h->err, st, "out of memory hashing");
+    return TAMIS_OK;
+}
+
+static tamis_status hash_luma(tamis_hasher *h, const tamis__image_info *info,
                               tamis_image_hash *out) {
-    tamis__luma_view v = {h->luma, ht, w, w, 1};
+    hash_view hv = {{h->luma, info->out_height, info->out_width, info->out_width, 1},
+                    info->scale > 1 ? info->scale : 1, info->height, info->width};
     unsigned fl = h->opts.flags;
-    if ((fl & TAMIS_HASH_EXIF_ORIENT) && orientation != 1)
-        tamis__view_transform(&v, exif_to_variant(orientation), &v);
+    if ((fl & TAMIS_HASH_EXIF_ORIENT) && info->orientation != 1)
+        hv_transform(&hv, exif_to_variant(info->orientation), &hv);
     tamis_status st;
-    if ((fl & TAMIS_HASH_RESIZE512) && (st = squash512(h, &v)) != TAMIS_OK)
+    if ((fl & TAMIS_HASH_RESIZE512) && hv.scale == 1 &&
+        (st = squash512(h, &hv.v)) != TAMIS_OK)
         return st;
-    if (tamis__pdq_from_luma(&h->work, &v, &out->pdq, &out->quality) != TAMIS_OK)
-        return tamis__fail(&h->err, TAMIS_ERR_NOMEM, "out of memory hashing");
+    if ((st = hash_view_pdq(h, &hv, &out->pdq, &out->quality)) != TAMIS_OK)
+        return st;
     if (!(fl & TAMIS_HASH_VARIANTS))
         return TAMIS_OK;
     out->variants[0] = out->pdq;
     out->variant_kind[0] = TAMIS_VARIANT_ORIGINAL;
     int n = 1, q;
     for (int k = 1; k < 8; k++) {
-        tamis__luma_view t;
-        tamis__view_transform(&v, k, &t);
-        if (tamis__pdq_from_luma(&h->work, &t, &out->variants[n], &q) != TAMIS_OK)
-            return tamis__fail(&h->err, TAMIS_ERR_NOMEM, "out of memory hashing");
+        hash_view t;
+        hv_transform(&hv, k, &t);
+        if ((st = hash_view_pdq(h, &t, &out->variants[n], &q)) != TAMIS_OK)
+            return st;
         out->variant_kind[n++] = (tamis_pdq_variant)k;
     }
-    tamis__luma_view t;
-    if (tamis__view_trim(&v, &t)) {
-        if (tamis__pdq_from_luma(&h->work, &t, &out->variants[n], &q) != TAMIS_OK)
-            return tamis__fail(&h->err, TAMIS_ERR_NOMEM, "out of memory hashing");
+    hash_view t = hv;
+    if (tamis__view_trim(&hv.v, &t.v)) {
+        /* In reduced pixels the trimmed sides are scale times smaller. */
+        t.full_rows = hv.scale > 1 ? t.v.rows * hv.scale : t.v.rows;
+        t.full_cols = hv.scale > 1 ? t.v.cols * hv.scale : t.v.cols;
+        if ((st = hash_view_pdq(h, &t, &out->variants[n], &q)) != TAMIS_OK)
+            return st;
         out->variant_kind[n++] = TAMIS_VARIANT_TRIMMED;
     }
     out->n_variants = n;
@@ -216,8 +245,13 @@ tamis_status tamis_hash_image_mem(tamis_hasher *h, const void *data, size_t len,
         return tamis__fail(&h->err, TAMIS_ERR_INVALID, "NULL argument");
     tamis_image_hash r;
     memset(&r, 0, sizeof r);
+    /* Fast mode reduces JPEGs in the DCT domain (doc/fast-mode.md); not
+     * with the 512-pixel convention, which samples single pixels. */
+    unsigned fl = h->opts.flags;
     tamis__decode_opts dopts = {h->opts.max_pixels,
-                                (h->opts.flags & TAMIS_HASH_FAST) ? FAST_MIN_SIDE : 0};
+                                (fl & TAMIS_HASH_FAST) && !(fl & TAMIS_HASH_RESIZE512)
+                                    ? tamis__pdq_fast_scale
+                                    : NULL};
     tamis__image_sink sink = {sink_begin, sink_rows, h};
     tamis_status st = tamis__image_decode(data, len, &dopts, &sink, &h->err);
     if (st != TAMIS_OK)
@@ -225,7 +259,7 @@ tamis_status tamis_hash_image_mem(tamis_hasher *h, const void *data, size_t len,
     r.format = h->info.format;
     r.width = h->info.width;
     r.height = h->info.height;
-    st = hash_luma(h, h->info.out_width, h->info.out_height, h->info.orientation, &r);
+    st = hash_luma(h, &h->info, &r);
     if (st != TAMIS_OK)
         return st;
     if (!(h->opts.flags & TAMIS_HASH_NO_DIGESTS)) {
@@ -291,7 +325,7 @@ tamis_status tamis_hash_pixels(tamis_hasher *h, const uint8_t *pixels, int width
     if (st != TAMIS_OK)
         return st;
     tamis__image_info info = {TAMIS_FORMAT_UNKNOWN, width, height, width, height,
-                              fmt == TAMIS_PIXEL_GRAY8 ? 1 : 3, 1};
+                              fmt == TAMIS_PIXEL_GRAY8 ? 1 : 3, 1, 1};
     if ((st = sink_begin(h, &info)) != TAMIS_OK)
         return st;
     for (int y = 0; y < height; y++) {
@@ -306,7 +340,7 @@ tamis_status tamis_hash_pixels(tamis_hasher *h, const uint8_t *pixels, int width
     memset(&r, 0, sizeof r);
     r.width = width;
     r.height = height;
-    if ((st = hash_luma(h, width, height, 1, &r)) != TAMIS_OK)
+    if ((st = hash_luma(h, &info, &r)) != TAMIS_OK)
         return st;
     *out = r;
     return TAMIS_OK;

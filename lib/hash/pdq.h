@@ -60,4 +60,14 @@ void tamis__pdq_bits(const float dct[16][16], tamis_pdq *hash);
 void tamis__pdq_dct_dihedral(const float in[16][16], int variant,
                              float out[16][16]);
 
+/* Fast mode (pdq_fast.c): the hash of a full_rows x full_cols image from
+ * a version reduced `scale` times along each side (each reduced pixel the
+ * mean of a scale x scale block), emulating the full-resolution filter. */
+tamis_status tamis__pdq_from_reduced(const tamis__luma_view *v, int scale,
+                                     int full_rows, int full_cols,
+                                     tamis_pdq *hash, int *quality);
+
+/* The largest reduction (8, 4, 2 or 1) fast mode uses for an image. */
+int tamis__pdq_fast_scale(int width, int height, int progressive);
+
 #endif

@@ -129,6 +129,7 @@ tamis_status tamis__gif_decode(const uint8_t *data, size_t len,
     ii.height = ii.out_height = h;
     ii.channels = 3;
     ii.orientation = 1;
+    ii.scale = 1;
     st = sink->begin(sink->ctx, &ii);
     if (st == TAMIS_OK)
         st = sink->rows(sink->ctx, 0, h, pix, stride);

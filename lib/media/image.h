@@ -20,6 +20,8 @@ typedef struct tamis__image_info {
     int width, height;         /* as stored in the file */
     int out_width, out_height; /* as delivered (smaller if scaled) */
     int channels;              /* delivered: 1 (gray) or 3 (RGB) */
+    int scale;                 /* 1, or s when each delivered pixel is the
+                                  mean of an s x s block (fast mode) */
     int orientation;           /* EXIF orientation 1..8 (1 if none) */
 } tamis__image_info;
 
@@ -35,9 +37,11 @@ typedef struct tamis__image_sink {
 
 typedef struct tamis__decode_opts {
     uint64_t max_pixels; /* refuse larger images before allocating */
-    /* Fast mode: JPEGs may be decoded at 1/2, 1/4 or 1/8 scale as long as
-     * both sides stay >= min_scaled_side. 0 = never scale. */
-    int min_scaled_side;
+    /* Fast mode: when set, returns the reduction s (1, 2, 4 or 8) at which
+     * a width x height JPEG (progressive or not) may be decoded. A reduced JPEG is delivered as
+     * luma (its Y channel) and, when progressive and s is 8, from its DC
+     * scans alone: the rest of the file is not read. */
+    int (*fast_scale)(int width, int height, int progressive);
 } tamis__decode_opts;
 
 tamis_image_format tamis__sniff(const uint8_t *data, size_t len,

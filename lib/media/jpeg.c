@@ -118,16 +118,52 @@ tamis_status tamis__jpeg_decode(const uint8_t *data, size_t len,
         break;
     default: cinfo.out_color_space = JCS_RGB; break;
     }
-    if (opts->min_scaled_side > 0) {
-        for (unsigned d = 8; d >= 2; d /= 2)
-            if ((cinfo.image_width + d - 1) / d >= (unsigned)opts->min_scaled_side &&
-                (cinfo.image_height + d - 1) / d >= (unsigned)opts->min_scaled_side) {
-                cinfo.scale_num = 1;
-                cinfo.scale_denom = d;
-                break;
-            }
+    info.scale = 1;
+    int dc_only = 0;
+    if (opts->fast_scale) {
+        int s = opts->fast_scale(info.width, info.height,
+                                 jpeg_has_multiple_scans(&cinfo));
+        if (s == 2 || s == 4 || s == 8) {
+            info.scale = s;
+            cinfo.scale_num = 1;
+            cinfo.scale_denom = (unsigned)s;
+            /* JFIF's Y is 0.299 R + 0.587 G + 0.114 B: PDQ's luma, without
+             * the chroma work. */
+            if (cinfo.jpeg_color_space == JCS_YCbCr)
+                cinfo.out_color_space = JCS_GRAYSCALE;
+            /* At 1/8 only the DC coefficients count; a progressive file
+             * sends them first, so the costly AC scans need not be read. */
+            dc_only = s == 8 && jpeg_has_multiple_scans(&cinfo);
+        }
     }
-    jpeg_start_decompress(&cinfo);
+    if (dc_only) {
+        cinfo.buffered_image = TRUE;
+        /* Smoothing estimates missing AC coefficients, unused at 1/8. */
+        cinfo.do_block_smoothing = FALSE;
+        jpeg_start_decompress(&cinfo);
+        int ncomp = cinfo.out_color_space == JCS_GRAYSCALE ? 1 : cinfo.num_components;
+        for (;;) {
+            /* Stop once every DC has arrived, even before the refinement
+             * scan that sends its last bit (an error of one quantisation
+             * step of the DC, about a grey level, on 8x8 blocks). */
+            int known = 1;
+            for (int c = 0; c < ncomp; c++)
+                if (cinfo.coef_bits[c][0] < 0)
+                    known = 0;
+            if (known)
+                break;
+            int r = jpeg_consume_input(&cinfo);
+            if (r == JPEG_REACHED_EOI || r == JPEG_SUSPENDED)
+                break;
+        }
+        if (je.fatal_warning) {
+            st = tamis__fail(err, TAMIS_ERR_CORRUPT, "corrupt JPEG: %s", je.msg);
+            goto done;
+        }
+        jpeg_start_output(&cinfo, cinfo.input_scan_number);
+    } else {
+        jpeg_start_decompress(&cinfo);
+    }
     int w = (int)cinfo.output_width, comps = cinfo.output_components;
     info.out_width = w;
     info.out_height = (int)cinfo.output_height;
@@ -186,8 +222,11 @@ tamis_status tamis__jpeg_decode(const uint8_t *data, size_t len,
             goto done;
     }
     /* Reading to the end catches truncation after the last scan line of a
-     * progressive image too. */
-    jpeg_finish_decompress(&cinfo);
+     * progressive image too (not in the DC-only fast path, by design). */
+    if (dc_only)
+        jpeg_finish_output(&cinfo);
+    else
+        jpeg_finish_decompress(&cinfo);
     if (je.fatal_warning)
         st = tamis__fail(err, TAMIS_ERR_CORRUPT, "corrupt JPEG: %s", je.msg);
 done:

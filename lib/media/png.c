@@ -123,6 +123,7 @@ tamis_status tamis__png_decode(const uint8_t *data, size_t len,
     ii.height = ii.out_height = (int)h;
     ii.channels = channels;
     ii.orientation = 1;
+    ii.scale = 1;
     st = sink->begin(sink->ctx, &ii);
     if (st != TAMIS_OK)
         goto done;

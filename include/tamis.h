@@ -208,7 +208,8 @@ typedef struct tamis_hash_options {
  * hash of the image with its uniform borders trimmed. They are for queries
  * only; a bank keeps the plain hash. Names follow the reference:
  * ROTATE90 turns the picture a quarter-turn anticlockwise, FLIPX mirrors
- * it left-right, FLIPY top-bottom, FLIPPLUS1 transposes it (mirror about
+ * it about the x axis (top-bottom), FLIPY about the y axis (left-right),
+ * FLIPPLUS1 transposes it (mirror about
  * the main diagonal) and FLIPMINUS1 mirrors it about the other diagonal. */
 typedef enum tamis_pdq_variant {
     TAMIS_VARIANT_ORIGINAL = 0,

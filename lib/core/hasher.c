@@ -132,9 +132,9 @@ static tamis_status sink_rows(void *ctx, int y, int n, const uint8_t *pix,
  * seen upright; as a dihedral transform of the stored pixels: */
 static int exif_to_variant(int o) {
     switch (o) {
-    case 2: return TAMIS_VARIANT_FLIPX;
+    case 2: return TAMIS_VARIANT_FLIPY; /* left-right */
     case 3: return TAMIS_VARIANT_ROTATE180;
-    case 4: return TAMIS_VARIANT_FLIPY;
+    case 4: return TAMIS_VARIANT_FLIPX; /* top-bottom */
     case 5: return TAMIS_VARIANT_FLIPPLUS1;
     case 6: return TAMIS_VARIANT_ROTATE270;
     case 7: return TAMIS_VARIANT_FLIPMINUS1;

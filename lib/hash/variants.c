@@ -19,11 +19,13 @@ void tamis__view_transform(const tamis__luma_view *in, int kind,
     int H = in->rows, W = in->cols;
     tamis__luma_view v = *in;
     switch (kind) {
-    case TAMIS_VARIANT_FLIPX: /* mirror left-right: in(r, W-1-c) */
-        v.base = b + (W - 1) * cs, v.cs = -cs;
-        break;
-    case TAMIS_VARIANT_FLIPY: /* mirror top-bottom: in(H-1-r, c) */
+    case TAMIS_VARIANT_FLIPX: /* mirror about the x axis (top-bottom):
+                                 in(H-1-r, c) */
         v.base = b + (H - 1) * rs, v.rs = -rs;
+        break;
+    case TAMIS_VARIANT_FLIPY: /* mirror about the y axis (left-right):
+                                 in(r, W-1-c) */
+        v.base = b + (W - 1) * cs, v.cs = -cs;
         break;
     case TAMIS_VARIANT_ROTATE180: /* in(H-1-r, W-1-c) */
         v.base = b + (H - 1) * rs + (W - 1) * cs, v.rs = -rs, v.cs = -cs;

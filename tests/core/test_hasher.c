@@ -382,8 +382,8 @@ static uint8_t *transform(const uint8_t *src, int H, int W, int kind, int *oh, i
             case TAMIS_VARIANT_ROTATE90: R = c, C = W - 1 - r; break;   /* anticlockwise */
             case TAMIS_VARIANT_ROTATE180: R = H - 1 - r, C = W - 1 - c; break;
             case TAMIS_VARIANT_ROTATE270: R = H - 1 - c, C = r; break;  /* clockwise */
-            case TAMIS_VARIANT_FLIPX: C = W - 1 - c; break;             /* left-right */
-            case TAMIS_VARIANT_FLIPY: R = H - 1 - r; break;             /* top-bottom */
+            case TAMIS_VARIANT_FLIPX: R = H - 1 - r; break;             /* top-bottom */
+            case TAMIS_VARIANT_FLIPY: C = W - 1 - c; break;             /* left-right */
             case TAMIS_VARIANT_FLIPPLUS1: R = c, C = r; break;          /* transpose */
             case TAMIS_VARIANT_FLIPMINUS1: R = H - 1 - c, C = W - 1 - r; break;
             default: break;

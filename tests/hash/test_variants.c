@@ -36,8 +36,8 @@ TEST(view_rotate180) { check_view(TAMIS_VARIANT_ROTATE180, 2, 3, (float[]){6, 5,
 TEST(view_rotate270_clockwise) {
     check_view(TAMIS_VARIANT_ROTATE270, 3, 2, (float[]){4, 1, 5, 2, 6, 3});
 }
-TEST(view_flipx_left_right) { check_view(TAMIS_VARIANT_FLIPX, 2, 3, (float[]){3, 2, 1, 6, 5, 4}); }
-TEST(view_flipy_top_bottom) { check_view(TAMIS_VARIANT_FLIPY, 2, 3, (float[]){4, 5, 6, 1, 2, 3}); }
+TEST(view_flipx_top_bottom) { check_view(TAMIS_VARIANT_FLIPX, 2, 3, (float[]){4, 5, 6, 1, 2, 3}); }
+TEST(view_flipy_left_right) { check_view(TAMIS_VARIANT_FLIPY, 2, 3, (float[]){3, 2, 1, 6, 5, 4}); }
 TEST(view_flipplus1_transpose) {
     check_view(TAMIS_VARIANT_FLIPPLUS1, 3, 2, (float[]){1, 4, 2, 5, 3, 6});
 }

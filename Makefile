@@ -45,7 +45,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
 
 .PHONY: all lib check test bench bench-hash fuzz install uninstall clean
-all: $(B)/tamis $(B)/libtamis.a $(B)/libtamis.so $(B)/tamis.pc
+all: $(B)/tamis $(B)/libtamis.a $(B)/libtamis.so
 
 lib: $(B)/libtamis.a $(B)/libtamis.so
 
@@ -63,10 +63,10 @@ $(B)/libtamis.so: $(LIB_OBJ)
 $(B)/tamis: $(CLI_OBJ) $(B)/libtamis.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libtamis.a $(LDLIBS_ALL)
 
-$(B)/tamis.pc: tamis.pc.in include/tamis.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+# Made at install time, so that it names the PREFIX of that install.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@REQUIRES@|$(DEPS)|' $< > $@
+	    -e 's|@REQUIRES@|$(DEPS)|'
 
 # ---- tests -----------------------------------------------------------------
 # The test runner links the static library, so it can reach internal
@@ -117,7 +117,7 @@ install: all
 	ln -sf libtamis.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtamis.so.0
 	ln -sf libtamis.so.0 $(DESTDIR)$(LIBDIR)/libtamis.so
 	install -m 644 include/tamis.h $(DESTDIR)$(INCLUDEDIR)/tamis.h
-	install -m 644 $(B)/tamis.pc $(DESTDIR)$(PKGCONFIGDIR)/tamis.pc
+	$(PC_SED) tamis.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/tamis.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tamis $(DESTDIR)$(LIBDIR)/libtamis.a \

@@ -14,6 +14,10 @@
 #include "tamis.h"
 #include "test.h"
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #define MAX_TESTS 1024
 #define TIMEOUT_SECONDS 120
 #define EXIT_SKIP 77
@@ -194,6 +198,12 @@ int main(int argc, char **argv) {
         if (pid == 0) {
             alarm(TIMEOUT_SECONDS);
             tests[i].fn();
+#ifdef __SANITIZE_ADDRESS__
+            /* Children end with _exit, which skips LeakSanitizer's check
+             * at exit: run it here, so a leak fails the test. */
+            if (__lsan_do_recoverable_leak_check())
+                _exit(1);
+#endif
             if (tmpdir[0])
                 system(fmt("rm -rf '%s'", tmpdir));
             _exit(0);

@@ -41,8 +41,15 @@ static void load_reference(ref_row rows[NSAMPLES]) {
 }
 
 /* fmt() rotates through a few static buffers and run_cmd() uses them too,
- * so paths kept across calls are copied (and left to the process exit). */
-static const char *keep(const char *s) { return strdup(s); }
+ * so paths kept across calls are copied; the copies stay reachable from
+ * here until the test's process ends (not a leak for LeakSanitizer). */
+static const char *keep(const char *s) {
+    static char *kept[256];
+    static int nkept;
+    if (nkept == 256)
+        FAIL("keep(): too many kept strings");
+    return kept[nkept++] = strdup(s);
+}
 
 static const char *sample(const char *name) {
     return keep(fmt("%s/samples/%s", repo_dir(), name));

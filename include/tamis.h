@@ -72,6 +72,7 @@ TAMIS_API const char *tamis_version(void);
 
 /* Status codes. Values are stable: they are never renumbered. */
 typedef enum tamis_status {
+    TAMIS_DONE = 1,             /* not an error: nothing (more) to return */
     TAMIS_OK = 0,
     TAMIS_ERR_NOMEM = -1,       /* an allocation failed */
     TAMIS_ERR_INVALID = -2,     /* a bad argument (NULL handle, bad hex...) */
@@ -80,7 +81,8 @@ typedef enum tamis_status {
     TAMIS_ERR_UNSUPPORTED = -5, /* not a format tamis decodes */
     TAMIS_ERR_CORRUPT = -6,     /* truncated or corrupt data */
     TAMIS_ERR_TOO_LARGE = -7,   /* over a configured limit (e.g. pixels) */
-    TAMIS_ERR_INTERNAL = -8     /* a library it depends on failed */
+    TAMIS_ERR_INTERNAL = -8,    /* a library it depends on failed */
+    TAMIS_ERR_NOT_FOUND = -9    /* no such item */
 } tamis_status;
 
 /* Returns a fixed, static description of `code`. Never NULL. */
@@ -276,6 +278,109 @@ TAMIS_API tamis_status tamis_hash_pixels(tamis_hasher *h, const uint8_t *pixels,
                                          int width, int height, size_t stride,
                                          tamis_pixel_format fmt,
                                          tamis_image_hash *out);
+
+/* ------------------------------------------------------------------------
+ * Index of PDQ codes: exact range search in Hamming space
+ *
+ * A tamis_index holds 256-bit codes, each with a 64-bit id, and finds every
+ * code within a radius of a query: exactly (every code within the radius,
+ * none beyond), at any radius. It uses multi-index hashing over immutable,
+ * compact segments plus a small append buffer, merged as they grow, so
+ * adding and removing never rebuild the whole index. An id may be given to
+ * several codes (an item with several hashes); removing an id removes all.
+ *
+ * Threads: searches are read-only and may run concurrently with each
+ * other; adding, removing, saving need the index to themselves (the caller
+ * locks). tamis_index_search_batch runs a batch on several threads.
+ * ------------------------------------------------------------------------ */
+
+typedef struct tamis_index tamis_index;
+
+typedef struct tamis_index_match {
+    uint64_t id;
+    int distance;
+} tamis_index_match;
+
+/* Creates an empty index. */
+TAMIS_API tamis_status tamis_index_create(tamis_index **out);
+
+/* Frees an index; NULL is accepted. */
+TAMIS_API void tamis_index_free(tamis_index *ix);
+
+/* The message of the index's last error ("" after a success). */
+TAMIS_API const char *tamis_index_errmsg(const tamis_index *ix);
+
+/* Adds n codes with their ids (both arrays of n). Adding many codes to an
+ * empty index builds it in one pass (bulk build). */
+TAMIS_API tamis_status tamis_index_add(tamis_index *ix, const tamis_pdq *codes,
+                                       const uint64_t *ids, size_t n);
+
+/* Removes every code whose id is one of ids[0..n), in one pass over the
+ * index whatever n is. *removed (may be NULL) gets the number of codes
+ * removed; ids not present are not an error. */
+TAMIS_API tamis_status tamis_index_remove(tamis_index *ix, const uint64_t *ids,
+                                          size_t n, size_t *removed);
+
+/* Number of codes in the index. */
+TAMIS_API size_t tamis_index_size(const tamis_index *ix);
+
+/* Bytes of memory the index keeps (for a loaded index, of its mapping). */
+TAMIS_API size_t tamis_index_memory(const tamis_index *ix);
+
+/* Called for each match; returning nonzero stops the search. */
+typedef int (*tamis_index_cb)(void *ctx, uint64_t id, int distance);
+
+/* Calls cb for every code within `radius` bits of q (0..256), in no
+ * particular order. Returns TAMIS_DONE if cb stopped the search. */
+TAMIS_API tamis_status tamis_index_search(const tamis_index *ix, const tamis_pdq *q,
+                                          int radius, tamis_index_cb cb, void *ctx);
+
+/* Writes the k codes nearest to q (ties by smaller id) to out[], nearest
+ * first; *n gets how many there were (fewer when the index is smaller). */
+TAMIS_API tamis_status tamis_index_knn(const tamis_index *ix, const tamis_pdq *q,
+                                       size_t k, tamis_index_match *out, size_t *n);
+
+/* Results of a batch: the matches of query i are
+ * matches[offsets[i] .. offsets[i + 1]), sorted by distance, then id. */
+typedef struct tamis_index_results {
+    size_t n_queries;
+    size_t *offsets;              /* n_queries + 1 */
+    tamis_index_match *matches;
+} tamis_index_results;
+
+/* Searches nq queries on `threads` threads (0 = all cores). Free the
+ * results with tamis_index_results_free. */
+TAMIS_API tamis_status tamis_index_search_batch(const tamis_index *ix,
+                                                const tamis_pdq *queries, size_t nq,
+                                                int radius, int threads,
+                                                tamis_index_results *out);
+TAMIS_API void tamis_index_results_free(tamis_index_results *r);
+
+/* Saves the index to a compact file (written to a temporary name, then
+ * renamed, so a crash leaves the old file or the new one). */
+TAMIS_API tamis_status tamis_index_save(tamis_index *ix, const char *path);
+
+/* Loads an index file by mapping it: the codes are not copied, so loading
+ * takes little more than checking the file. The file must not change
+ * while the index is in use. On error *out is NULL and `err` (may be
+ * NULL; at least 256 chars) gets the reason. */
+TAMIS_API tamis_status tamis_index_load(const char *path, tamis_index **out,
+                                        char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
+ * Hash lists: the plain text format for banks and queries
+ *
+ * One hash per line as 64 hex digits (either case), optionally followed by
+ * whitespace and an id (the rest of the line, trimmed). Blank lines and
+ * lines starting with '#' are ignored. doc/formats.md has the details.
+ * ------------------------------------------------------------------------ */
+
+/* Parses one line (without its newline). Returns TAMIS_OK with the code,
+ * and the id in *id / *idlen (idlen 0 when absent); TAMIS_DONE for a blank
+ * or comment line; TAMIS_ERR_INVALID with a fixed reason in *why. */
+TAMIS_API tamis_status tamis_hashlist_parse_line(const char *line, size_t len,
+                                                 tamis_pdq *code, const char **id,
+                                                 size_t *idlen, const char **why);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 
 const char *tamis_strerror(tamis_status code) {
     switch (code) {
+    case TAMIS_DONE: return "done";
     case TAMIS_OK: return "ok";
     case TAMIS_ERR_NOMEM: return "out of memory";
     case TAMIS_ERR_INVALID: return "invalid argument";
@@ -18,6 +19,7 @@ const char *tamis_strerror(tamis_status code) {
     case TAMIS_ERR_CORRUPT: return "corrupt or truncated data";
     case TAMIS_ERR_TOO_LARGE: return "input over the configured limit";
     case TAMIS_ERR_INTERNAL: return "internal error in a dependency";
+    case TAMIS_ERR_NOT_FOUND: return "not found";
     }
     return "unknown error";
 }

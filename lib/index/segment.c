@@ -1,0 +1,346 @@
+/*
+ * segment.c - building and searching an immutable multi-index-hashing
+ * segment (see segment.h for the method).
+ *
+ * Layout: one block holds, 64-byte aligned, the codes and ids (ordered by
+ * the first substring's directory key, so that candidates of the first
+ * substring are contiguous), then for each substring its directory of
+ * 2^B + 1 offsets, its posting list of entry positions grouped by bucket,
+ * and the inline byte of each posting. The same layout is written to and
+ * mapped from index files.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "segment.h"
+
+static const uint8_t popcount8[256] = {
+#define B2(n) n, n + 1, n + 1, n + 2
+#define B4(n) B2(n), B2(n + 1), B2(n + 1), B2(n + 2)
+#define B6(n) B4(n), B4(n + 1), B4(n + 1), B4(n + 2)
+    B6(0), B6(1), B6(1), B6(2)
+#undef B2
+#undef B4
+#undef B6
+};
+
+void seg_plan(seg_segment *s, size_t n) {
+    /* m near 256 / log2(n) balances probing against bucket sizes
+     * (Norouzi et al., section 4); the directory keeps buckets of about
+     * 16 entries, whose postings are scanned in sequence. */
+    double lg = log2((double)(n < 2 ? 2 : n));
+    int m = (int)lround(256.0 / lg);
+    if (m < 8)
+        m = 8;
+    if (m > 16)
+        m = 16;
+    int B = (int)lround(lg) - 4;
+    if (B < 1)
+        B = 1;
+    s->m = m;
+    int start = 0;
+    for (int i = 0; i < m; i++) {
+        int len = 256 / m + (i < 256 % m);
+        int b = B < len ? B : len;
+        if (b > 20)
+            b = 20;
+        s->sub[i].start = start;
+        s->sub[i].len = len;
+        s->sub[i].dir_bits = b;
+        s->sub[i].in_bits = len - b < 8 ? len - b : 8;
+        start += len;
+    }
+}
+
+static size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
+
+size_t seg_layout(seg_segment *s, size_t off, size_t offsets[]) {
+    /* offsets: codes, ids, then dir/pos/low per substring */
+    size_t n = s->n;
+    int k = 0;
+    off = align64(off);
+    offsets[k++] = off, off = align64(off + n * sizeof(code256));
+    offsets[k++] = off, off = align64(off + n * sizeof(uint64_t));
+    for (int i = 0; i < s->m; i++) {
+        offsets[k++] = off, off = align64(off + (((size_t)1 << s->sub[i].dir_bits) + 1) * 4);
+        offsets[k++] = off, off = align64(off + n * 4);
+    }
+    return off;
+}
+
+static inline uint32_t dir_key(const code256 *c, const seg_sub *u) {
+    return code_bits(c, u->start + u->len - u->dir_bits, u->dir_bits);
+}
+
+static inline uint8_t inline_bits(const code256 *c, const seg_sub *u) {
+    if (!u->in_bits)
+        return 0;
+    return (uint8_t)code_bits(c, u->start + u->len - u->dir_bits - u->in_bits, u->in_bits);
+}
+
+tamis_status seg_build(const code256 *codes, const uint64_t *ids, size_t n,
+                       seg_segment **out) {
+    *out = NULL;
+    if (n > SEG_MAX_N)
+        return TAMIS_ERR_TOO_LARGE;
+    seg_segment *s = tamis__calloc(1, sizeof *s);
+    if (!s)
+        return TAMIS_ERR_NOMEM;
+    s->n = n;
+    seg_plan(s, n);
+    size_t off[2 + 2 * SEG_MAX_SUB];
+    size_t total = seg_layout(s, 0, off);
+    uint8_t *blk = tamis__malloc(total);
+    s->deleted = tamis__calloc((n + 63) / 64 + 1, sizeof(uint64_t));
+    uint32_t *count = tamis__calloc(((size_t)1 << 20) + 1, sizeof(uint32_t));
+    if (!blk || !s->deleted || !count) {
+        tamis__free(blk);
+        tamis__free(count);
+        seg_free(s);
+        return TAMIS_ERR_NOMEM;
+    }
+    s->heap = blk;
+    code256 *c = (code256 *)(blk + off[0]);
+    uint64_t *id = (uint64_t *)(blk + off[1]);
+    s->codes = c;
+    s->ids = id;
+
+    /* Order the entries by the first substring's key (counting sort); its
+     * posting list is then the identity. */
+    const seg_sub *u0 = &s->sub[0];
+    size_t nb0 = (size_t)1 << u0->dir_bits;
+    memset(count, 0, (nb0 + 1) * sizeof *count);
+    for (size_t e = 0; e < n; e++)
+        count[dir_key(&codes[e], u0) + 1]++;
+    for (size_t b = 0; b < nb0; b++)
+        count[b + 1] += count[b];
+    for (size_t e = 0; e < n; e++) {
+        uint32_t p = count[dir_key(&codes[e], u0)]++;
+        c[p] = codes[e];
+        id[p] = ids[e];
+    }
+
+    for (int i = 0; i < s->m; i++) {
+        const seg_sub *u = &s->sub[i];
+        size_t nb = (size_t)1 << u->dir_bits;
+        uint32_t *dir = (uint32_t *)(blk + off[2 + 2 * i]);
+        uint32_t *post = (uint32_t *)(blk + off[3 + 2 * i]);
+        memset(dir, 0, (nb + 1) * sizeof *dir);
+        for (size_t e = 0; e < n; e++)
+            dir[dir_key(&c[e], u) + 1]++;
+        for (size_t b = 0; b < nb; b++)
+            dir[b + 1] += dir[b];
+        memcpy(count, dir, nb * sizeof *count);
+        for (size_t e = 0; e < n; e++) {
+            uint32_t p = count[dir_key(&c[e], u)]++;
+            post[p] = (uint32_t)e << 8 | inline_bits(&c[e], u);
+        }
+        s->dir[i] = dir;
+        s->post[i] = post;
+    }
+    tamis__free(count);
+    *out = s;
+    return TAMIS_OK;
+}
+
+void seg_free(seg_segment *s) {
+    if (!s)
+        return;
+    tamis__free(s->heap);
+    tamis__free(s->deleted);
+    tamis__free(s);
+}
+
+size_t seg_memory(const seg_segment *s) {
+    size_t off[2 + 2 * SEG_MAX_SUB];
+    seg_segment t = *s;
+    return seg_layout(&t, 0, off) + ((s->n + 63) / 64 + 1) * 8 + sizeof *s;
+}
+
+/* ---- Search ------------------------------------------------------------ */
+
+/* Every B-bit mask with exactly a bits set, for a = 0..r. */
+typedef struct {
+    uint32_t *v;
+    int n[9]; /* masks with a bits: v[start[a] .. start[a] + n[a]) */
+    int start[9];
+} mask_set;
+
+static int gen_masks(int B, int r, mask_set *ms, uint32_t *buf, int cap) {
+    int k = 0;
+    for (int a = 0; a <= r; a++) {
+        ms->start[a] = k;
+        /* Gosper's hack walks the a-subsets of B bits in order. */
+        if (a == 0) {
+            if (k >= cap)
+                return -1;
+            buf[k++] = 0;
+        } else if (a <= B) {
+            uint32_t x = (1u << a) - 1, lim = 1u << B;
+            while (x < lim) {
+                if (k >= cap)
+                    return -1;
+                buf[k++] = x;
+                uint32_t cc = x & (0u - x), rr = x + cc;
+                x = (((rr ^ x) >> 2) / cc) | rr;
+            }
+        }
+        ms->n[a] = k - ms->start[a];
+    }
+    ms->v = buf;
+    return k;
+}
+
+static double binom_sum(int B, int r) {
+    double s = 0, c = 1;
+    for (int a = 0; a <= r && a <= B; a++) {
+        s += c;
+        c = c * (B - a) / (a + 1);
+    }
+    return s;
+}
+
+static int scan_all(const seg_segment *s, const code256 *q, int radius, seg_emit emit,
+                    void *ctx) {
+    for (size_t p = 0; p < s->n; p++) {
+        int d = code_dist(&s->codes[p], q);
+        if (d <= radius && !seg_is_deleted(s, p) && emit(ctx, s->ids[p], d))
+            return 1;
+    }
+    return 0;
+}
+
+/* Search in three sweeps, each issuing its memory loads well before it
+ * needs them, since buckets and codes are scattered over a large segment:
+ * (1) the buckets to visit, their directory entries prefetched; (2) the
+ * postings of each bucket (prefetched a few buckets ahead), whose inline
+ * bits reject most entries; (3) the surviving candidates' codes (prefetched
+ * ahead), compared in full. */
+typedef struct {
+    uint32_t bucket;
+    uint8_t sub, rem;
+} probe;
+
+typedef struct {
+    uint32_t entry;
+    uint32_t sub;
+} cand;
+
+#define AHEAD 8
+
+static int verify(const seg_segment *s, const code256 *q, int radius, int rp,
+                  const cand *cv, size_t nc, seg_emit emit, void *ctx) {
+    for (size_t k = 0; k < nc; k++) {
+        if (k + AHEAD < nc)
+            __builtin_prefetch(&s->codes[cv[k + AHEAD].entry]);
+        uint32_t p = cv[k].entry;
+        const code256 *c = &s->codes[p];
+        code256 x = {{c->w[0] ^ q->w[0], c->w[1] ^ q->w[1], c->w[2] ^ q->w[2],
+                      c->w[3] ^ q->w[3]}};
+        int d = tamis__popcount64(x.w[0]) + tamis__popcount64(x.w[1]) +
+                tamis__popcount64(x.w[2]) + tamis__popcount64(x.w[3]);
+        if (d > radius)
+            continue;
+        /* Report each match once: from the first substring within rp bits
+         * (there is one, by the pigeonhole). */
+        int i = (int)cv[k].sub;
+        if (tamis__popcount64(code_bits(&x, s->sub[i].start, s->sub[i].len)) > rp)
+            continue;
+        int earlier = 0;
+        for (int j = 0; j < i && !earlier; j++)
+            earlier = tamis__popcount64(code_bits(&x, s->sub[j].start, s->sub[j].len)) <= rp;
+        if (earlier || seg_is_deleted(s, p))
+            continue;
+        if (emit(ctx, s->ids[p], d))
+            return 1;
+    }
+    return 0;
+}
+
+int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit,
+               void *ctx) {
+    if (s->n == 0 || radius < 0)
+        return 0;
+    int rp = radius / s->m; /* some substring is within rp bits */
+    /* Estimated work of probing vs scanning everything (in units of one
+     * code comparison; a bucket visit costs a cache miss, ~20 of them). */
+    double probes = 0, entries = 0;
+    for (int i = 0; i < s->m; i++) {
+        int B = s->sub[i].dir_bits;
+        double p = binom_sum(B, rp);
+        probes += p;
+        entries += p * (double)s->n / (double)((size_t)1 << B);
+    }
+    if (radius >= 256 || rp > 8 || probes > 65536 ||
+        probes * 20 + entries * 0.5 >= (double)s->n)
+        return scan_all(s, q, radius, emit, ctx);
+
+    enum { MASK_CAP = 1 << 16 };
+    static __thread uint32_t maskbuf[MASK_CAP];
+    size_t cv_cap = (size_t)(entries / 8) + 1024;
+    probe *pv = tamis__malloc((size_t)probes * sizeof *pv);
+    cand *cv = tamis__malloc(cv_cap * sizeof *cv);
+    if (!pv || !cv) {
+        tamis__free(pv);
+        tamis__free(cv);
+        return scan_all(s, q, radius, emit, ctx);
+    }
+    mask_set ms;
+    int last_B = -1;
+    size_t np = 0;
+    /* Sweep 1: the buckets to visit. */
+    for (int i = 0; i < s->m; i++) {
+        const seg_sub *u = &s->sub[i];
+        if (u->dir_bits != last_B) {
+            gen_masks(u->dir_bits, rp, &ms, maskbuf, MASK_CAP);
+            last_B = u->dir_bits;
+        }
+        uint32_t qtop = dir_key(q, u);
+        for (int a = 0; a <= rp && a <= u->dir_bits; a++)
+            for (int k = ms.start[a]; k < ms.start[a] + ms.n[a]; k++)
+                pv[np++] = (probe){qtop ^ maskbuf[k], (uint8_t)i, (uint8_t)(rp - a)};
+    }
+    /* Sweep 2: the postings, software-pipelined: the directory entry of
+     * probe k + 2A and the postings of probe k + A are on their way while
+     * probe k is scanned. */
+    size_t nc = 0;
+    for (size_t k = 0; k < np + 2 * AHEAD; k++) {
+        if (k < np)
+            __builtin_prefetch(&s->dir[pv[k].sub][pv[k].bucket]);
+        if (k >= AHEAD && k - AHEAD < np) {
+            const probe *f = &pv[k - AHEAD];
+            __builtin_prefetch(&s->post[f->sub][s->dir[f->sub][f->bucket]]);
+        }
+        if (k < 2 * AHEAD)
+            continue;
+        const probe *pr = &pv[k - 2 * AHEAD];
+        const seg_sub *u = &s->sub[pr->sub];
+        uint32_t qlow = inline_bits(q, u);
+        const uint32_t *post = s->post[pr->sub];
+        uint32_t e = s->dir[pr->sub][pr->bucket], end = s->dir[pr->sub][pr->bucket + 1];
+        if (nc + (end - e) > cv_cap) {
+            size_t cap = 2 * cv_cap;
+            while (cap < nc + (end - e))
+                cap *= 2;
+            cand *ncv = tamis__realloc(cv, cap * sizeof *ncv);
+            if (!ncv) {
+                tamis__free(pv);
+                tamis__free(cv);
+                return scan_all(s, q, radius, emit, ctx);
+            }
+            cv = ncv;
+            cv_cap = cap;
+        }
+        for (; e < end; e++) {
+            uint32_t w = post[e];
+            cv[nc].entry = w >> 8;
+            cv[nc].sub = pr->sub;
+            nc += popcount8[(w ^ qlow) & 0xff] <= pr->rem;
+        }
+    }
+    /* Sweep 3: the codes. */
+    int stopped = verify(s, q, radius, rp, cv, nc, emit, ctx);
+    tamis__free(pv);
+    tamis__free(cv);
+    return stopped;
+}

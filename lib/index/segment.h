@@ -1,0 +1,93 @@
+/*
+ * segment.h - an immutable multi-index-hashing segment of 256-bit codes
+ * (internal). The public index (pdq_index.c) is a small append buffer plus
+ * a few of these, merged as they grow, as in a log-structured tree.
+ *
+ * Multi-index hashing (Norouzi, Punjani, Fleet, "Fast exact search in
+ * Hamming space with multi-index hashing", CVPR 2012): split the 256 bits
+ * into m substrings; if two codes are within r bits, at least one of their
+ * substrings is within floor(r / m) bits (pigeonhole). For each substring
+ * the segment keeps the entries grouped by the substring's top B bits (a
+ * directory of offsets, then contiguous postings), each posting a 32-bit
+ * word holding the entry's position and the substring's next 8 bits, so
+ * that most candidates are rejected in sequence before any code is fetched.
+ * Positions take 24 bits: a segment holds at most SEG_MAX_N codes.
+ */
+#ifndef TAMIS_INDEX_SEGMENT_H
+#define TAMIS_INDEX_SEGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/common.h"
+
+#define SEG_MAX_SUB 32
+#define SEG_MAX_N ((size_t)1 << 24)
+
+/* A code as 4 little-endian 64-bit words of the tamis_pdq bytes. */
+typedef struct {
+    uint64_t w[4];
+} code256;
+
+static inline int code_dist(const code256 *a, const code256 *b) {
+    return tamis__popcount64(a->w[0] ^ b->w[0]) + tamis__popcount64(a->w[1] ^ b->w[1]) +
+           tamis__popcount64(a->w[2] ^ b->w[2]) + tamis__popcount64(a->w[3] ^ b->w[3]);
+}
+
+/* Bits [start, start + len) of the code, len <= 32, bit i being bit i % 64
+ * of word i / 64. */
+static inline uint32_t code_bits(const code256 *c, int start, int len) {
+    int w = start >> 6, s = start & 63;
+    uint64_t v = c->w[w] >> s;
+    if (s + len > 64 && w < 3)
+        v |= c->w[w + 1] << (64 - s);
+    return (uint32_t)(v & ((1ull << len) - 1));
+}
+
+typedef struct {
+    int start, len; /* bits of the code */
+    int dir_bits;   /* B: the directory is indexed by the top B bits */
+    int in_bits;    /* inline bits after those (0..8) */
+} seg_sub;
+
+typedef struct seg_segment {
+    size_t n;              /* entries */
+    const code256 *codes;  /* n */
+    const uint64_t *ids;   /* n */
+    int m;                 /* substrings */
+    seg_sub sub[SEG_MAX_SUB];
+    const uint32_t *dir[SEG_MAX_SUB];  /* 2^B + 1 offsets */
+    const uint32_t *post[SEG_MAX_SUB]; /* n postings grouped by bucket:
+                                          entry << 8 | inline bits */
+    uint64_t *deleted;     /* bitmap of removed entries (always heap) */
+    size_t n_deleted;
+    void *heap;            /* one block holding the arrays when built */
+    const void *map;       /* or the mapping they point into when loaded */
+    size_t map_len;
+} seg_segment;
+
+/* Builds a segment from n codes and ids (copied). */
+tamis_status seg_build(const code256 *codes, const uint64_t *ids, size_t n,
+                       seg_segment **out);
+void seg_free(seg_segment *s);
+
+/* Bytes the segment keeps resident (its arrays and bitmap). */
+size_t seg_memory(const seg_segment *s);
+
+static inline int seg_is_deleted(const seg_segment *s, size_t i) {
+    return (int)(s->deleted[i >> 6] >> (i & 63) & 1);
+}
+
+/* Calls emit(ctx, id, distance) for each live entry within `radius` of q;
+ * stops early and returns nonzero if emit does. */
+typedef int (*seg_emit)(void *ctx, uint64_t id, int distance);
+int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit,
+               void *ctx);
+
+/* The array layout shared by building and file loading. */
+size_t seg_layout(seg_segment *s, size_t base_offset, size_t offsets[]);
+
+/* Chooses m and the substrings for n entries. */
+void seg_plan(seg_segment *s, size_t n);
+
+#endif

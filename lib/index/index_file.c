@@ -126,7 +126,7 @@ tamis_status tamis_index_save(tamis_index *ix, const char *path) {
         goto out;
     }
     for (int i = 0; i < np; i++)
-        if (len[i])
+        if (len[i] && part[i]) /* an empty index has no arrays: zeros */
             memcpy(map + off[i], part[i], len[i]);
     h.data_sum = checksum(map + sizeof h, h.file_size - sizeof h);
     h.header_sum = checksum((const uint8_t *)&h, offsetof(file_header, header_sum));

@@ -3,6 +3,7 @@
 #ifndef TAMIS_CLI_H
 #define TAMIS_CLI_H
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "tamis.h"
@@ -11,6 +12,27 @@
 enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 
 int cmd_hash(int argc, char **argv);
+int cmd_match(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+
+/* Hash lists read by the CLI: codes with their ids as text. */
+typedef struct {
+    tamis_pdq *codes;
+    char **ids;
+    size_t n, cap;
+} hashlist;
+
+/* Appends up to `max` entries (0 = all) of the hash list f (named `name`
+ * in messages) to h. A malformed line is an error "name:line: reason"
+ * unless skip_bad, which counts it in *bad. Returns 0 or -1. */
+int hashlist_read(FILE *f, const char *name, int skip_bad, size_t max, hashlist *h,
+                  unsigned long long *lineno, size_t *bad);
+void hashlist_free(hashlist *h);
+
+/* Opens a bank (a hash list, or an index saved by `tamis index`): on
+ * success *ix is the index and, for a hash list, names->ids[i] the text id
+ * of index id i. Prints the reason and returns -1 on failure. */
+int bank_open(const char *path, int skip_bad, tamis_index **ix, hashlist *names);
 
 /* Writes `s` as a JSON string (with quotes). Bytes that are not valid
  * UTF-8 are written as \u00XX escapes of the byte. */

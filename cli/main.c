@@ -13,6 +13,8 @@ static void usage(FILE *f) {
             "\n"
             "commands:\n"
             "  hash      hash images (PDQ, MD5, SHA-256); see 'tamis hash --help'\n"
+            "  match     match hashes against a bank; see 'tamis match --help'\n"
+            "  index     build and save the index of a bank\n"
             "  version   print the version\n");
 }
 
@@ -30,6 +32,10 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     if (strcmp(cmd, "hash") == 0)
         return cmd_hash(argc - 1, argv + 1);
+    if (strcmp(cmd, "match") == 0)
+        return cmd_match(argc - 1, argv + 1);
+    if (strcmp(cmd, "index") == 0)
+        return cmd_index(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tamis %s\n", tamis_version());
         return EXIT_OK;

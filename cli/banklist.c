@@ -1,0 +1,87 @@
+/*
+ * banklist.c - reading hash-list text files (banks and queries) for the
+ * CLI: line by line through tamis_hashlist_parse_line, keeping each entry's
+ * id (the text after the hash, or its 1-based line number).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void hashlist_free(hashlist *h) {
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->n; i++)
+        free(h->ids[i]);
+    free(h->ids);
+    free(h->codes);
+    memset(h, 0, sizeof *h);
+}
+
+int hashlist_read(FILE *f, const char *name, int skip_bad, size_t max, hashlist *h,
+                  unsigned long long *lineno, size_t *bad) {
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 0;
+    while ((max == 0 || h->n < max) && (len = getline(&line, &cap, f)) >= 0) {
+        ++*lineno;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        tamis_pdq code;
+        const char *id, *why;
+        size_t idlen;
+        tamis_status st = tamis_hashlist_parse_line(line, (size_t)len, &code, &id, &idlen, &why);
+        if (st == TAMIS_DONE)
+            continue;
+        if (st != TAMIS_OK) {
+            if (!skip_bad) {
+                fprintf(stderr, "tamis: %s:%llu: %s\n", name, *lineno, why);
+                rc = -1;
+                break;
+            }
+            ++*bad;
+            continue;
+        }
+        if (h->n == h->cap) {
+            size_t nc = h->cap ? 2 * h->cap : 1024;
+            tamis_pdq *c = realloc(h->codes, nc * sizeof *c);
+            char **ids = c ? realloc(h->ids, nc * sizeof *ids) : NULL;
+            if (!c || !ids) {
+                if (c)
+                    h->codes = c;
+                fprintf(stderr, "tamis: %s: out of memory\n", name);
+                rc = -1;
+                break;
+            }
+            h->codes = c;
+            h->ids = ids;
+            h->cap = nc;
+        }
+        char *s;
+        if (idlen) {
+            s = malloc(idlen + 1);
+            if (s) {
+                memcpy(s, id, idlen);
+                s[idlen] = '\0';
+            }
+        } else {
+            s = malloc(24);
+            if (s)
+                snprintf(s, 24, "%llu", *lineno);
+        }
+        if (!s) {
+            fprintf(stderr, "tamis: %s: out of memory\n", name);
+            rc = -1;
+            break;
+        }
+        h->codes[h->n] = code;
+        h->ids[h->n++] = s;
+    }
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "tamis: %s: read error\n", name);
+        rc = -1;
+    }
+    free(line);
+    return rc;
+}

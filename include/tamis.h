@@ -368,6 +368,49 @@ TAMIS_API tamis_status tamis_index_load(const char *path, tamis_index **out,
                                         char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------
+ * Index of exact digests (MD5, SHA-256, any fixed-length exact signal)
+ *
+ * A hash table from digests of a fixed length to 64-bit ids: exact lookup,
+ * add, remove by id, save and mapped load, as for the PDQ index. Several
+ * ids may share a digest (the same file in several banks).
+ * ------------------------------------------------------------------------ */
+
+typedef struct tamis_digest_index tamis_digest_index;
+
+/* Creates an empty index of digests of `digest_len` bytes (1..64: 16 for
+ * MD5, 32 for SHA-256). */
+TAMIS_API tamis_status tamis_digest_index_create(size_t digest_len,
+                                                 tamis_digest_index **out);
+TAMIS_API void tamis_digest_index_free(tamis_digest_index *ix);
+
+/* Adds n digests (n * digest_len bytes, back to back) with their ids. */
+TAMIS_API tamis_status tamis_digest_index_add(tamis_digest_index *ix,
+                                              const uint8_t *digests,
+                                              const uint64_t *ids, size_t n);
+
+/* Removes every digest whose id is in ids[0..n); *removed may be NULL. */
+TAMIS_API tamis_status tamis_digest_index_remove(tamis_digest_index *ix,
+                                                 const uint64_t *ids, size_t n,
+                                                 size_t *removed);
+
+/* Calls cb(ctx, id, 0) for every id stored with this digest. Returns
+ * TAMIS_DONE if cb stopped the lookup. */
+TAMIS_API tamis_status tamis_digest_index_lookup(const tamis_digest_index *ix,
+                                                 const uint8_t *digest,
+                                                 tamis_index_cb cb, void *ctx);
+
+TAMIS_API size_t tamis_digest_index_size(const tamis_digest_index *ix);
+TAMIS_API size_t tamis_digest_index_memory(const tamis_digest_index *ix);
+
+/* Save (atomically, as tamis_index_save) and load by mapping the file; a
+ * loaded index is copied to memory on its first change. */
+TAMIS_API tamis_status tamis_digest_index_save(const tamis_digest_index *ix,
+                                               const char *path);
+TAMIS_API tamis_status tamis_digest_index_load(const char *path,
+                                               tamis_digest_index **out,
+                                               char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
  * Hash lists: the plain text format for banks and queries
  *
  * One hash per line as 64 hex digits (either case), optionally followed by

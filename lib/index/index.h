@@ -21,4 +21,7 @@ void tamis__index_unmap(seg_segment *s);
 /* Merges the buffer and all segments into one (*out, NULL if empty). */
 tamis_status tamis__index_merge_all(tamis_index *ix, seg_segment **out);
 
+/* The checksum of index files (not cryptographic: it catches damage). */
+uint64_t tamis__index_checksum(const uint8_t *p, size_t n);
+
 #endif

@@ -39,7 +39,7 @@ typedef struct {
 
 /* Four independent multiply-xorshift lanes over 8-byte words, so that it
  * runs at memory speed; not cryptographic, it catches damage. */
-static uint64_t checksum(const uint8_t *p, size_t n) {
+uint64_t tamis__index_checksum(const uint8_t *p, size_t n) {
     uint64_t h[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull,
                      0x2545f4914f6cdd1dull};
     const uint64_t k = 0xff51afd7ed558ccdull;
@@ -128,8 +128,8 @@ tamis_status tamis_index_save(tamis_index *ix, const char *path) {
     for (int i = 0; i < np; i++)
         if (len[i] && part[i]) /* an empty index has no arrays: zeros */
             memcpy(map + off[i], part[i], len[i]);
-    h.data_sum = checksum(map + sizeof h, h.file_size - sizeof h);
-    h.header_sum = checksum((const uint8_t *)&h, offsetof(file_header, header_sum));
+    h.data_sum = tamis__index_checksum(map + sizeof h, h.file_size - sizeof h);
+    h.header_sum = tamis__index_checksum((const uint8_t *)&h, offsetof(file_header, header_sum));
     memcpy(map, &h, sizeof h);
     if (msync(map, h.file_size, MS_SYNC) != 0 || fsync(fd) != 0)
         st = tamis__fail(&ix->err, TAMIS_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
@@ -195,13 +195,13 @@ tamis_status tamis_index_load(const char *path, tamis_index **out, char *err,
     } else if (h.version != FILE_VERSION || h.header_size != sizeof h) {
         why = "unsupported index file version";
         st = TAMIS_ERR_UNSUPPORTED;
-    } else if (h.header_sum != checksum((const uint8_t *)&h, offsetof(file_header, header_sum))) {
+    } else if (h.header_sum != tamis__index_checksum((const uint8_t *)&h, offsetof(file_header, header_sum))) {
         why = "header checksum mismatch (damaged file)";
     } else if (h.file_size != size) {
         why = "file size differs from the header (truncated?)";
     } else if (h.n > SEG_MAX_N || h.m < 1 || h.m > SEG_MAX_SUB) {
         why = "bad counts in header";
-    } else if (h.data_sum != checksum(map + sizeof h, size - sizeof h)) {
+    } else if (h.data_sum != tamis__index_checksum(map + sizeof h, size - sizeof h)) {
         why = "data checksum mismatch (damaged file)";
     }
     if (!why) {

@@ -48,7 +48,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
 
-.PHONY: all lib check test bench bench-hash bench-index fuzz install uninstall clean
+.PHONY: all lib check test bench bench-hash bench-index fuzz install uninstall clean distclean
 all: $(B)/tamis $(B)/libtamis.a $(B)/libtamis.so
 
 lib: $(B)/libtamis.a $(B)/libtamis.so
@@ -133,7 +133,11 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/libtamis.so* $(DESTDIR)$(INCLUDEDIR)/tamis.h \
 	  $(DESTDIR)$(PKGCONFIGDIR)/tamis.pc
 
+# build-fuzz/ holds the fuzzers' growing corpora: only distclean drops it.
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san
+
+distclean: clean
+	rm -rf build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -16,6 +16,14 @@
 
 #define BUF_MAX 4096 /* codes scanned linearly before they become a segment */
 
+_Static_assert(sizeof(tamis_pdq) == 32, "a tamis_pdq is a 32-byte code record");
+
+/* Segments are built on all cores: adding is rare and large. */
+static int build_threads(void) {
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c < 1 ? 1 : c > 8 ? 8 : (int)c;
+}
+
 static inline code256 to_code(const tamis_pdq *p) {
     code256 c;
     memcpy(&c, p->bytes, sizeof c);
@@ -109,7 +117,7 @@ static tamis_status build_live(seg_segment *const *segs, int ns, const code256 *
             memcpy(c + k, extra, nx * sizeof *c);
             memcpy(id + k, extra_ids, nx * sizeof *id);
         }
-        st = seg_build(c, id, n, out);
+        st = seg_build(c, id, n, build_threads(), out);
     }
     tamis__free(c);
     tamis__free(id);
@@ -174,13 +182,26 @@ tamis_status tamis_index_add(tamis_index *ix, const tamis_pdq *codes,
     while (n >= BUF_MAX) {
         /* Bulk: one segment per SEG_MAX_N codes of the batch. */
         size_t k = n < SEG_MAX_N ? n : SEG_MAX_N;
-        code256 *c = tamis__malloc(k * sizeof *c);
-        if (!c)
-            return tamis__fail(&ix->err, TAMIS_ERR_NOMEM, "out of memory adding %zu codes", k);
-        for (size_t i = 0; i < k; i++)
-            c[i] = to_code(&codes[i]);
-        tamis_status st = merge_tail(ix, merge_start(ix, k), c, ids, k);
-        tamis__free(c);
+        int from = merge_start(ix, k);
+        tamis_status st;
+        if (from == ix->nsegs) {
+            /* Nothing to merge with: build straight from the caller's
+             * array (tamis_pdq is 32 bytes, the layout of a code). */
+            seg_segment *seg;
+            st = seg_build(codes, ids, k, build_threads(), &seg);
+            if (st == TAMIS_OK && (st = push_seg(ix, seg)) != TAMIS_OK)
+                seg_free(seg);
+            if (st != TAMIS_OK)
+                st = tamis__fail(&ix->err, st, "out of memory adding %zu codes", k);
+        } else {
+            code256 *c = tamis__malloc(k * sizeof *c);
+            if (!c)
+                return tamis__fail(&ix->err, TAMIS_ERR_NOMEM, "out of memory adding %zu codes", k);
+            for (size_t i = 0; i < k; i++)
+                c[i] = to_code(&codes[i]);
+            st = merge_tail(ix, from, c, ids, k);
+            tamis__free(c);
+        }
         if (st != TAMIS_OK)
             return st;
         codes += k, ids += k, n -= k;

@@ -10,6 +10,7 @@
  * mapped from index files.
  */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "segment.h"
@@ -78,24 +79,93 @@ static inline uint8_t inline_bits(const code256 *c, const seg_sub *u) {
     return (uint8_t)code_bits(c, u->start + u->len - u->dir_bits - u->in_bits, u->in_bits);
 }
 
-tamis_status seg_build(const code256 *codes, const uint64_t *ids, size_t n,
+/* Sorts n 64-bit items by their top `bits` bits (stored from bit 32 up),
+ * least significant digit first, 8 bits a pass: each pass reads in
+ * sequence and writes to 256 streams, which caches and write-combining
+ * handle well, unlike one scatter into 2^20 buckets. Returns the sorted
+ * array (a or tmp). */
+static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, size_t n, int bits) {
+    for (int shift = 32; shift < 32 + bits; shift += 8) {
+        size_t cnt[257] = {0};
+        for (size_t e = 0; e < n; e++)
+            cnt[((a[e] >> shift) & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++)
+            cnt[b + 1] += cnt[b];
+        for (size_t e = 0; e < n; e++)
+            tmp[cnt[(a[e] >> shift) & 0xff]++] = a[e];
+        uint64_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
+}
+
+/* Builds the directory and postings of substrings first, first + step,
+ * ... (one thread's share), with `scratch` of 2n items. */
+typedef struct {
+    seg_segment *s;
+    uint8_t *blk;
+    const size_t *off;
+    int first, step;
+    uint64_t *scratch;
+} sub_job;
+
+static void *build_subs(void *arg) {
+    sub_job *j = arg;
+    seg_segment *s = j->s;
+    size_t n = s->n;
+    for (int i = j->first; i < s->m; i += j->step) {
+        const seg_sub *u = &s->sub[i];
+        size_t nb = (size_t)1 << u->dir_bits;
+        uint32_t *dir = (uint32_t *)(j->blk + j->off[2 + 2 * i]);
+        uint32_t *post = (uint32_t *)(j->blk + j->off[3 + 2 * i]);
+        uint64_t *a = j->scratch, *tmp = j->scratch + n;
+        for (size_t e = 0; e < n; e++)
+            a[e] = (uint64_t)dir_key(&s->codes[e], u) << 32 | (uint64_t)e << 8 |
+                   inline_bits(&s->codes[e], u);
+        a = radix_sort(a, tmp, n, u->dir_bits);
+        /* Postings in key order; the directory from the run boundaries. */
+        size_t b = 0;
+        for (size_t p = 0; p < n; p++) {
+            size_t k = (size_t)(a[p] >> 32);
+            while (b <= k)
+                dir[b++] = (uint32_t)p;
+            post[p] = (uint32_t)a[p];
+        }
+        while (b <= nb)
+            dir[b++] = (uint32_t)n;
+        s->dir[i] = dir;
+        s->post[i] = post;
+    }
+    return NULL;
+}
+
+tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n, int threads,
                        seg_segment **out) {
     *out = NULL;
     if (n > SEG_MAX_N)
         return TAMIS_ERR_TOO_LARGE;
+    if (threads < 1)
+        threads = 1;
+    if (threads > 8)
+        threads = 8;
+    if (n < 100000)
+        threads = 1; /* not worth a thread */
     seg_segment *s = tamis__calloc(1, sizeof *s);
     if (!s)
         return TAMIS_ERR_NOMEM;
     s->n = n;
     seg_plan(s, n);
+    if (threads > s->m)
+        threads = s->m;
     size_t off[2 + 2 * SEG_MAX_SUB];
     size_t total = seg_layout(s, 0, off);
     uint8_t *blk = tamis__malloc(total);
     s->deleted = tamis__calloc((n + 63) / 64 + 1, sizeof(uint64_t));
-    uint32_t *count = tamis__calloc(((size_t)1 << 20) + 1, sizeof(uint32_t));
-    if (!blk || !s->deleted || !count) {
+    uint64_t *scratch = tamis__malloc((size_t)threads * 2 * (n ? n : 1) * sizeof(uint64_t));
+    if (!blk || !s->deleted || !scratch) {
         tamis__free(blk);
-        tamis__free(count);
+        tamis__free(scratch);
         seg_free(s);
         return TAMIS_ERR_NOMEM;
     }
@@ -106,39 +176,45 @@ tamis_status seg_build(const code256 *codes, const uint64_t *ids, size_t n,
     s->ids = id;
 
     /* Order the entries by the first substring's key (counting sort); its
-     * posting list is then the identity. */
+     * candidates are then contiguous codes. `codes` are 32-byte records of
+     * any alignment. */
+    const uint8_t *src = codes;
     const seg_sub *u0 = &s->sub[0];
-    size_t nb0 = (size_t)1 << u0->dir_bits;
-    memset(count, 0, (nb0 + 1) * sizeof *count);
-    for (size_t e = 0; e < n; e++)
-        count[dir_key(&codes[e], u0) + 1]++;
-    for (size_t b = 0; b < nb0; b++)
-        count[b + 1] += count[b];
+    uint64_t *a = scratch, *tmp = scratch + n;
     for (size_t e = 0; e < n; e++) {
-        uint32_t p = count[dir_key(&codes[e], u0)]++;
-        c[p] = codes[e];
+        code256 t;
+        memcpy(&t, src + 32 * e, 32);
+        a[e] = (uint64_t)dir_key(&t, u0) << 32 | e;
+    }
+    a = radix_sort(a, tmp, n, u0->dir_bits);
+    for (size_t p = 0; p < n; p++) {
+        size_t e = (uint32_t)a[p];
+        memcpy(&c[p], src + 32 * e, 32);
         id[p] = ids[e];
     }
 
-    for (int i = 0; i < s->m; i++) {
-        const seg_sub *u = &s->sub[i];
-        size_t nb = (size_t)1 << u->dir_bits;
-        uint32_t *dir = (uint32_t *)(blk + off[2 + 2 * i]);
-        uint32_t *post = (uint32_t *)(blk + off[3 + 2 * i]);
-        memset(dir, 0, (nb + 1) * sizeof *dir);
-        for (size_t e = 0; e < n; e++)
-            dir[dir_key(&c[e], u) + 1]++;
-        for (size_t b = 0; b < nb; b++)
-            dir[b + 1] += dir[b];
-        memcpy(count, dir, nb * sizeof *count);
-        for (size_t e = 0; e < n; e++) {
-            uint32_t p = count[dir_key(&c[e], u)]++;
-            post[p] = (uint32_t)e << 8 | inline_bits(&c[e], u);
-        }
-        s->dir[i] = dir;
-        s->post[i] = post;
+    /* The substrings, shared among threads. */
+    sub_job jobs[8];
+    pthread_t th[8];
+    int started = 0;
+    for (int t = 0; t < threads; t++)
+        jobs[t] = (sub_job){s, blk, off, t, threads, scratch + (size_t)t * 2 * n};
+    for (int t = 1; t < threads; t++)
+        if (pthread_create(&th[t], NULL, build_subs, &jobs[t]) == 0)
+            started = t;
+        else
+            break;
+    /* Whatever threads could not start, this one does. */
+    jobs[0].step = 1;
+    if (started) {
+        jobs[0].step = started + 1;
+        for (int t = 1; t <= started; t++)
+            jobs[t].step = started + 1;
     }
-    tamis__free(count);
+    build_subs(&jobs[0]);
+    for (int t = 1; t <= started; t++)
+        pthread_join(th[t], NULL);
+    tamis__free(scratch);
     *out = s;
     return TAMIS_OK;
 }

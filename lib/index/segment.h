@@ -66,8 +66,9 @@ typedef struct seg_segment {
     size_t map_len;
 } seg_segment;
 
-/* Builds a segment from n codes and ids (copied). */
-tamis_status seg_build(const code256 *codes, const uint64_t *ids, size_t n,
+/* Builds a segment from n codes (32-byte records, any alignment) and ids,
+ * copied, on up to `threads` threads. */
+tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n, int threads,
                        seg_segment **out);
 void seg_free(seg_segment *s);
 

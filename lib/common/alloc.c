@@ -6,6 +6,7 @@
  */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "common.h"
 
@@ -43,6 +44,30 @@ void *tamis__realloc(void *p, size_t n) {
 }
 
 void tamis__free(void *p) { free(p); }
+
+/* Large, long-lived arrays read at random (index segments) go in their
+ * own mapping with transparent huge pages requested: one 2 MB TLB entry
+ * instead of 512, which matters more than anything else once the arrays
+ * are far larger than what the TLB covers. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *tamis__huge_alloc(size_t n) {
+    if (should_fail())
+        return NULL;
+    size_t len = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, len, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+void tamis__huge_free(void *p, size_t n) {
+    if (p)
+        munmap(p, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+}
 
 int tamis__mul_size(size_t a, size_t b, size_t *out) {
     return !__builtin_mul_overflow(a, b, out);

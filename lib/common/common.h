@@ -30,6 +30,12 @@ void tamis__free(void *p);
  * made since the last call, so a test can learn how many a run needs. */
 long tamis__alloc_fail_at(long n);
 
+/* Zeroed memory for large arrays read at random, in its own mapping with
+ * huge pages requested; free with the same size. Counted as allocations
+ * for tamis__alloc_fail_at. */
+void *tamis__huge_alloc(size_t n);
+void tamis__huge_free(void *p, size_t n);
+
 /* Multiplies with overflow check; returns 0 on overflow. */
 int tamis__mul_size(size_t a, size_t b, size_t *out);
 

@@ -10,10 +10,16 @@
  * mapped from index files.
  */
 #include <math.h>
+#ifdef __SSSE3__
+#include <tmmintrin.h>
+#endif
 #include <pthread.h>
 #include <string.h>
 
 #include "segment.h"
+#include <time.h>
+double dbg_t[4]; long dbg_c[4];
+static double dnow(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
 
 static const uint8_t popcount8[256] = {
 #define B2(n) n, n + 1, n + 1, n + 2
@@ -160,16 +166,17 @@ tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n, int thr
         threads = s->m;
     size_t off[2 + 2 * SEG_MAX_SUB];
     size_t total = seg_layout(s, 0, off);
-    uint8_t *blk = tamis__malloc(total);
+    uint8_t *blk = tamis__huge_alloc(total);
     s->deleted = tamis__calloc((n + 63) / 64 + 1, sizeof(uint64_t));
     uint64_t *scratch = tamis__malloc((size_t)threads * 2 * (n ? n : 1) * sizeof(uint64_t));
     if (!blk || !s->deleted || !scratch) {
-        tamis__free(blk);
+        tamis__huge_free(blk, total);
         tamis__free(scratch);
         seg_free(s);
         return TAMIS_ERR_NOMEM;
     }
     s->heap = blk;
+    s->heap_len = total;
     code256 *c = (code256 *)(blk + off[0]);
     uint64_t *id = (uint64_t *)(blk + off[1]);
     s->codes = c;
@@ -222,7 +229,7 @@ tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n, int thr
 void seg_free(seg_segment *s) {
     if (!s)
         return;
-    tamis__free(s->heap);
+    tamis__huge_free(s->heap, s->heap_len);
     tamis__free(s->deleted);
     tamis__free(s);
 }
@@ -302,7 +309,43 @@ typedef struct {
     uint32_t sub;
 } cand;
 
-#define AHEAD 8
+#define AHEAD 16
+
+/* Appends to out the entries of n postings whose inline bits are within
+ * rem bits of qlow; returns how many. Most postings fail (about one in
+ * ten passes), so the test runs four at a time in SSE lanes: the XOR's
+ * low byte, its popcount by nibble lookup (SSSE3), a compare, and a mask
+ * of the few that pass. */
+static size_t filter_bucket(const uint32_t *post, size_t n, uint32_t qlow, int rem,
+                            uint32_t sub, cand *out) {
+    size_t k = 0, e = 0;
+#ifdef __SSSE3__
+    const __m128i nib = _mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m128i lowb = _mm_set1_epi32(0xff), m4 = _mm_set1_epi8(0x0f);
+    const __m128i q = _mm_set1_epi32((int)qlow), lim = _mm_set1_epi32(rem + 1);
+    for (; e + 4 <= n; e += 4) {
+        __m128i w = _mm_loadu_si128((const __m128i *)(post + e));
+        __m128i x = _mm_and_si128(_mm_xor_si128(w, q), lowb);
+        __m128i c = _mm_add_epi8(_mm_shuffle_epi8(nib, _mm_and_si128(x, m4)),
+                                 _mm_shuffle_epi8(nib, _mm_and_si128(_mm_srli_epi16(x, 4), m4)));
+        int mask = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmplt_epi32(c, lim)));
+        while (mask) {
+            int l = __builtin_ctz((unsigned)mask);
+            mask &= mask - 1;
+            out[k].entry = post[e + (size_t)l] >> 8;
+            out[k++].sub = sub;
+        }
+    }
+#endif
+    for (; e < n; e++) {
+        uint32_t w = post[e];
+        if (popcount8[(w ^ qlow) & 0xff] <= rem) {
+            out[k].entry = w >> 8;
+            out[k++].sub = sub;
+        }
+    }
+    return k;
+}
 
 static int verify(const seg_segment *s, const code256 *q, int radius, int rp,
                   const cand *cv, size_t nc, seg_emit emit, void *ctx) {
@@ -364,6 +407,7 @@ int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit
     mask_set ms;
     int last_B = -1;
     size_t np = 0;
+    double T0 = dnow();
     /* Sweep 1: the buckets to visit. */
     for (int i = 0; i < s->m; i++) {
         const seg_sub *u = &s->sub[i];
@@ -376,6 +420,7 @@ int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit
             for (int k = ms.start[a]; k < ms.start[a] + ms.n[a]; k++)
                 pv[np++] = (probe){qtop ^ maskbuf[k], (uint8_t)i, (uint8_t)(rp - a)};
     }
+    double T1 = dnow(); dbg_t[0] += T1 - T0; dbg_c[0] += np;
     /* Sweep 2: the postings, software-pipelined: the directory entry of
      * probe k + 2A and the postings of probe k + A are on their way while
      * probe k is scanned. */
@@ -384,8 +429,11 @@ int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit
         if (k < np)
             __builtin_prefetch(&s->dir[pv[k].sub][pv[k].bucket]);
         if (k >= AHEAD && k - AHEAD < np) {
+            /* a bucket's postings may span two cache lines */
             const probe *f = &pv[k - AHEAD];
-            __builtin_prefetch(&s->post[f->sub][s->dir[f->sub][f->bucket]]);
+            const uint32_t *d = &s->dir[f->sub][f->bucket];
+            __builtin_prefetch(&s->post[f->sub][d[0]]);
+            __builtin_prefetch(&s->post[f->sub][d[1]] - 1);
         }
         if (k < 2 * AHEAD)
             continue;
@@ -407,15 +455,12 @@ int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit
             cv = ncv;
             cv_cap = cap;
         }
-        for (; e < end; e++) {
-            uint32_t w = post[e];
-            cv[nc].entry = w >> 8;
-            cv[nc].sub = pr->sub;
-            nc += popcount8[(w ^ qlow) & 0xff] <= pr->rem;
-        }
+        nc = filter_bucket(post + e, end - e, qlow, pr->rem, pr->sub, cv + nc) + nc;
     }
+    double T2 = dnow(); dbg_t[1] += T2 - T1; dbg_c[1] += nc;
     /* Sweep 3: the codes. */
     int stopped = verify(s, q, radius, rp, cv, nc, emit, ctx);
+    dbg_t[2] += dnow() - T2;
     tamis__free(pv);
     tamis__free(cv);
     return stopped;

@@ -62,6 +62,7 @@ typedef struct seg_segment {
     uint64_t *deleted;     /* bitmap of removed entries (always heap) */
     size_t n_deleted;
     void *heap;            /* one block holding the arrays when built */
+    size_t heap_len;
     const void *map;       /* or the mapping they point into when loaded */
     size_t map_len;
 } seg_segment;

@@ -19,14 +19,14 @@
 
 #include "index.h"
 
-#define MAGIC "TAMISPX2"
+#define MAGIC "TAMISPX3"
 #define FILE_VERSION 1
-#define NOFF (2 + 2 * SEG_MAX_SUB)
+#define NOFF SEG_NOFF
 
 typedef struct {
     char magic[8];
     uint32_t version, header_size;
-    uint64_t n, file_size;
+    uint64_t n, nd, file_size;
     uint32_t m, reserved;
     struct {
         uint16_t start;
@@ -83,6 +83,7 @@ tamis_status tamis_index_save(tamis_index *ix, const char *path) {
     h.version = FILE_VERSION;
     h.header_size = sizeof h;
     h.n = s->n;
+    h.nd = s->nd;
     h.m = (uint32_t)s->m;
     for (int i = 0; i < s->m; i++) {
         h.sub[i].start = (uint16_t)s->sub[i].start;
@@ -93,7 +94,7 @@ tamis_status tamis_index_save(tamis_index *ix, const char *path) {
     size_t off[NOFF];
     seg_segment t = *s;
     h.file_size = seg_layout(&t, sizeof h, off);
-    for (int i = 0; i < 2 + 2 * s->m; i++)
+    for (int i = 0; i < 5 + 2 * s->m; i++)
         h.offsets[i] = off[i];
 
     /* The arrays, in file order, with their sizes. */
@@ -102,6 +103,9 @@ tamis_status tamis_index_save(tamis_index *ix, const char *path) {
     int np = 0;
     part[np] = s->codes, len[np++] = s->n * sizeof(code256);
     part[np] = s->ids, len[np++] = s->n * sizeof(uint64_t);
+    part[np] = s->has_dup, len[np++] = (s->n + 63) / 64 * 8;
+    part[np] = s->dup_pos, len[np++] = s->nd * 4;
+    part[np] = s->dup_id, len[np++] = s->nd * 8;
     for (int i = 0; i < s->m; i++) {
         part[np] = s->dir[i], len[np++] = (((size_t)1 << s->sub[i].dir_bits) + 1) * 4;
         part[np] = s->post[i], len[np++] = s->n * 4;
@@ -199,7 +203,7 @@ tamis_status tamis_index_load(const char *path, tamis_index **out, char *err,
         why = "header checksum mismatch (damaged file)";
     } else if (h.file_size != size) {
         why = "file size differs from the header (truncated?)";
-    } else if (h.n > SEG_MAX_N || h.m < 1 || h.m > SEG_MAX_SUB) {
+    } else if (h.n > SEG_MAX_N || h.nd > SEG_MAX_N || h.m < 1 || h.m > SEG_MAX_SUB) {
         why = "bad counts in header";
     } else if (h.data_sum != tamis__index_checksum(map + sizeof h, size - sizeof h)) {
         why = "data checksum mismatch (damaged file)";
@@ -213,6 +217,7 @@ tamis_status tamis_index_load(const char *path, tamis_index **out, char *err,
     }
     if (!why) {
         s->n = h.n;
+        s->nd = h.nd;
         s->m = (int)h.m;
         int end = 0;
         for (int i = 0; i < s->m && !why; i++) {
@@ -231,16 +236,26 @@ tamis_status tamis_index_load(const char *path, tamis_index **out, char *err,
     if (!why) {
         if (seg_layout(s, sizeof h, off) != size)
             why = "layout does not match the file size";
-        for (int i = 0; i < 2 + 2 * s->m && !why; i++)
+        for (int i = 0; i < 5 + 2 * s->m && !why; i++)
             if (off[i] != h.offsets[i])
                 why = "array offsets differ from the layout";
     }
     if (!why) {
         s->codes = (const code256 *)(map + off[0]);
         s->ids = (const uint64_t *)(map + off[1]);
+        s->has_dup = (const uint64_t *)(map + off[2]);
+        s->dup_pos = (const uint32_t *)(map + off[3]);
+        s->dup_id = (const uint64_t *)(map + off[4]);
+        /* Extra ids: ascending codes below n, each flagged. */
+        for (size_t k = 0; k < s->nd && !why; k++) {
+            uint32_t p = s->dup_pos[k];
+            if (p >= s->n || (k && p < s->dup_pos[k - 1]) ||
+                !(s->has_dup[p >> 6] >> (p & 63) & 1))
+                why = "bad duplicate-id table";
+        }
         for (int i = 0; i < s->m && !why; i++) {
-            const uint32_t *dir = (const uint32_t *)(map + off[2 + 2 * i]);
-            const uint32_t *post = (const uint32_t *)(map + off[3 + 2 * i]);
+            const uint32_t *dir = (const uint32_t *)(map + off[5 + 2 * i]);
+            const uint32_t *post = (const uint32_t *)(map + off[6 + 2 * i]);
             size_t nb = (size_t)1 << s->sub[i].dir_bits;
             /* Offsets must rise to n and positions stay below n: nothing in
              * the file can make a search read outside it. */
@@ -258,7 +273,7 @@ tamis_status tamis_index_load(const char *path, tamis_index **out, char *err,
             s->post[i] = post;
         }
     }
-    if (!why && !(s->deleted = tamis__calloc((s->n + 63) / 64 + 1, 8))) {
+    if (!why && !(s->deleted = tamis__calloc(seg_deleted_words(s->n, s->nd), 8))) {
         st = TAMIS_ERR_NOMEM;
         why = "out of memory";
     }

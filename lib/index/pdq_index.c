@@ -57,7 +57,7 @@ size_t tamis_index_size(const tamis_index *ix) {
         return 0;
     size_t n = ix->nbuf;
     for (int i = 0; i < ix->nsegs; i++)
-        n += ix->segs[i]->n - ix->segs[i]->n_deleted;
+        n += seg_live(ix->segs[i]);
     return n;
 }
 
@@ -90,6 +90,18 @@ static tamis_status push_seg(tamis_index *ix, seg_segment *s) {
     return TAMIS_OK;
 }
 
+typedef struct {
+    code256 *c;
+    uint64_t *id;
+    size_t k;
+} gather;
+
+static void gather_one(void *ctx, const code256 *code, uint64_t id) {
+    gather *g = ctx;
+    g->c[g->k] = *code;
+    g->id[g->k++] = id;
+}
+
 /* Builds one segment from the live codes of segs[0..ns) and of
  * extra[0..nx); *out is NULL when there are none. */
 static tamis_status build_live(seg_segment *const *segs, int ns, const code256 *extra,
@@ -97,25 +109,19 @@ static tamis_status build_live(seg_segment *const *segs, int ns, const code256 *
     *out = NULL;
     size_t n = nx;
     for (int i = 0; i < ns; i++)
-        n += segs[i]->n - segs[i]->n_deleted;
+        n += seg_live(segs[i]);
     if (n == 0)
         return TAMIS_OK;
     code256 *c = tamis__malloc(n * sizeof *c);
     uint64_t *id = tamis__malloc(n * sizeof *id);
     tamis_status st = TAMIS_ERR_NOMEM;
     if (c && id) {
-        size_t k = 0;
-        for (int i = 0; i < ns; i++) {
-            const seg_segment *s = segs[i];
-            for (size_t p = 0; p < s->n; p++)
-                if (!seg_is_deleted(s, p)) {
-                    c[k] = s->codes[p];
-                    id[k++] = s->ids[p];
-                }
-        }
+        gather g = {c, id, 0};
+        for (int i = 0; i < ns; i++)
+            seg_for_each(segs[i], gather_one, &g);
         if (nx) {
-            memcpy(c + k, extra, nx * sizeof *c);
-            memcpy(id + k, extra_ids, nx * sizeof *id);
+            memcpy(c + g.k, extra, nx * sizeof *c);
+            memcpy(id + g.k, extra_ids, nx * sizeof *id);
         }
         st = seg_build(c, id, n, build_threads(), out);
     }
@@ -151,9 +157,9 @@ tamis_status tamis__index_merge_all(tamis_index *ix, seg_segment **out) {
  * as the result fits in one segment. */
 static int merge_start(const tamis_index *ix, size_t n) {
     int from = ix->nsegs;
-    while (from > 0 && ix->segs[from - 1]->n <= 2 * n &&
-           n + ix->segs[from - 1]->n <= SEG_MAX_N) {
-        n += ix->segs[from - 1]->n;
+    while (from > 0 && seg_live(ix->segs[from - 1]) <= 2 * n &&
+           n + seg_live(ix->segs[from - 1]) <= SEG_MAX_N) {
+        n += seg_live(ix->segs[from - 1]);
         from--;
     }
     return from;
@@ -242,7 +248,8 @@ static inline size_t mix64(uint64_t x) {
     return (size_t)x;
 }
 
-static int set_has(const id_set *s, uint64_t id) {
+static int set_has(const void *p, uint64_t id) {
+    const id_set *s = p;
     for (size_t i = mix64(id) & s->mask;; i = (i + 1) & s->mask) {
         if (!s->used[i])
             return 0;
@@ -294,15 +301,8 @@ tamis_status tamis_index_remove(tamis_index *ix, const uint64_t *ids, size_t n,
         }
     }
     /* The segments: mark. */
-    for (int si = 0; si < ix->nsegs; si++) {
-        seg_segment *s = ix->segs[si];
-        for (size_t p = 0; p < s->n; p++)
-            if (!seg_is_deleted(s, p) && set_has(&set, s->ids[p])) {
-                s->deleted[p >> 6] |= 1ull << (p & 63);
-                s->n_deleted++;
-                count++;
-            }
-    }
+    for (int si = 0; si < ix->nsegs; si++)
+        count += seg_remove_ids(ix->segs[si], set_has, &set);
     tamis__free(set.slot);
     tamis__free(set.used);
     if (removed)
@@ -310,7 +310,7 @@ tamis_status tamis_index_remove(tamis_index *ix, const uint64_t *ids, size_t n,
     /* Rewrite segments a quarter removed, each in place of itself. */
     for (int si = 0; si < ix->nsegs;) {
         seg_segment *s = ix->segs[si], *t;
-        if (s->n_deleted == 0 || s->n_deleted * 4 < s->n) {
+        if (s->n_deleted == 0 || s->n_deleted * 4 < s->n + s->nd) {
             si++;
             continue;
         }

@@ -62,12 +62,14 @@ void seg_plan(seg_segment *s, size_t n) {
 static size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
 
 size_t seg_layout(seg_segment *s, size_t off, size_t offsets[]) {
-    /* offsets: codes, ids, then dir/pos/low per substring */
-    size_t n = s->n;
+    size_t n = s->n, nd = s->nd;
     int k = 0;
     off = align64(off);
     offsets[k++] = off, off = align64(off + n * sizeof(code256));
     offsets[k++] = off, off = align64(off + n * sizeof(uint64_t));
+    offsets[k++] = off, off = align64(off + (n + 63) / 64 * 8);
+    offsets[k++] = off, off = align64(off + nd * 4);
+    offsets[k++] = off, off = align64(off + nd * 8);
     for (int i = 0; i < s->m; i++) {
         offsets[k++] = off, off = align64(off + (((size_t)1 << s->sub[i].dir_bits) + 1) * 4);
         offsets[k++] = off, off = align64(off + n * 4);
@@ -123,8 +125,8 @@ static void *build_subs(void *arg) {
     for (int i = j->first; i < s->m; i += j->step) {
         const seg_sub *u = &s->sub[i];
         size_t nb = (size_t)1 << u->dir_bits;
-        uint32_t *dir = (uint32_t *)(j->blk + j->off[2 + 2 * i]);
-        uint32_t *post = (uint32_t *)(j->blk + j->off[3 + 2 * i]);
+        uint32_t *dir = (uint32_t *)(j->blk + j->off[5 + 2 * i]);
+        uint32_t *post = (uint32_t *)(j->blk + j->off[6 + 2 * i]);
         uint64_t *a = j->scratch, *tmp = j->scratch + n;
         for (size_t e = 0; e < n; e++)
             a[e] = (uint64_t)dir_key(&s->codes[e], u) << 32 | (uint64_t)e << 8 |
@@ -146,30 +148,77 @@ static void *build_subs(void *arg) {
     return NULL;
 }
 
-tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n, int threads,
+static int cmp_code_at(const void *x, const void *y, void *src) {
+    const uint8_t *c = src;
+    uint32_t a = (uint32_t) * (const uint64_t *)x, b = (uint32_t) * (const uint64_t *)y;
+    int r = memcmp(c + 32 * (size_t)a, c + 32 * (size_t)b, 32);
+    return r ? r : (a > b) - (a < b);
+}
+
+tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n_in, int threads,
                        seg_segment **out) {
     *out = NULL;
-    if (n > SEG_MAX_N)
+    if (n_in > SEG_MAX_N)
         return TAMIS_ERR_TOO_LARGE;
     if (threads < 1)
         threads = 1;
     if (threads > 8)
         threads = 8;
-    if (n < 100000)
+    if (n_in < 100000)
         threads = 1; /* not worth a thread */
+    const uint8_t *src = codes;
+    uint64_t *scratch = tamis__malloc((size_t)threads * 2 * (n_in ? n_in : 1) * sizeof(uint64_t));
     seg_segment *s = tamis__calloc(1, sizeof *s);
-    if (!s)
+    if (!s || !scratch) {
+        tamis__free(s);
+        tamis__free(scratch);
         return TAMIS_ERR_NOMEM;
+    }
+    /* Order the codes by the first substring's key (radix sort), and
+     * within a key by their bytes, so that equal codes are adjacent: a code
+     * given several ids (banks share hashes; every flat image hashes to
+     * zero) is stored and compared once. */
+    seg_plan(s, n_in);
+    const seg_sub *u0 = &s->sub[0];
+    uint64_t *a = scratch, *tmp = scratch + n_in;
+    for (size_t e = 0; e < n_in; e++) {
+        code256 t;
+        memcpy(&t, src + 32 * e, 32);
+        a[e] = (uint64_t)dir_key(&t, u0) << 32 | e;
+    }
+    a = radix_sort(a, tmp, n_in, u0->dir_bits);
+    size_t n = 0, nd = 0;
+    for (size_t r = 0; r < n_in;) {
+        size_t end = r + 1;
+        while (end < n_in && a[end] >> 32 == a[r] >> 32)
+            end++;
+        if (end - r > 1)
+            qsort_r(a + r, end - r, sizeof *a, cmp_code_at, (void *)src);
+        for (size_t k = r; k < end; k++) {
+            int dup = k > r && memcmp(src + 32 * (size_t)(uint32_t)a[k],
+                                      src + 32 * (size_t)(uint32_t)a[k - 1], 32) == 0;
+            /* mark duplicates in bit 31 of the key half (keys use <= 20) */
+            if (dup) {
+                a[k] |= (uint64_t)1 << 63;
+                nd++;
+            } else {
+                n++;
+            }
+        }
+        r = end;
+    }
     s->n = n;
-    seg_plan(s, n);
+    s->nd = nd;
+    if (n_in >= 100000 && n < 100000)
+        threads = 1;
     if (threads > s->m)
         threads = s->m;
-    size_t off[2 + 2 * SEG_MAX_SUB];
+    seg_plan(s, n); /* the plan follows the distinct codes */
+    size_t off[SEG_NOFF];
     size_t total = seg_layout(s, 0, off);
     uint8_t *blk = tamis__huge_alloc(total);
-    s->deleted = tamis__calloc((n + 63) / 64 + 1, sizeof(uint64_t));
-    uint64_t *scratch = tamis__malloc((size_t)threads * 2 * (n ? n : 1) * sizeof(uint64_t));
-    if (!blk || !s->deleted || !scratch) {
+    s->deleted = tamis__calloc(seg_deleted_words(n, nd), sizeof(uint64_t));
+    if (!blk || !s->deleted) {
         tamis__huge_free(blk, total);
         tamis__free(scratch);
         seg_free(s);
@@ -179,25 +228,28 @@ tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n, int thr
     s->heap_len = total;
     code256 *c = (code256 *)(blk + off[0]);
     uint64_t *id = (uint64_t *)(blk + off[1]);
-    s->codes = c;
-    s->ids = id;
-
-    /* Order the entries by the first substring's key (counting sort); its
-     * candidates are then contiguous codes. `codes` are 32-byte records of
-     * any alignment. */
-    const uint8_t *src = codes;
-    const seg_sub *u0 = &s->sub[0];
-    uint64_t *a = scratch, *tmp = scratch + n;
-    for (size_t e = 0; e < n; e++) {
-        code256 t;
-        memcpy(&t, src + 32 * e, 32);
-        a[e] = (uint64_t)dir_key(&t, u0) << 32 | e;
+    uint64_t *has_dup = (uint64_t *)(blk + off[2]);
+    uint32_t *dup_pos = (uint32_t *)(blk + off[3]);
+    uint64_t *dup_id = (uint64_t *)(blk + off[4]);
+    memset(has_dup, 0, (n + 63) / 64 * 8);
+    size_t p = 0, k = 0;
+    for (size_t q = 0; q < n_in; q++) {
+        size_t e = (uint32_t)a[q];
+        if (a[q] >> 63) { /* another id of code p - 1 */
+            dup_pos[k] = (uint32_t)(p - 1);
+            dup_id[k++] = ids[e];
+            has_dup[(p - 1) >> 6] |= 1ull << ((p - 1) & 63);
+        } else {
+            memcpy(&c[p], src + 32 * e, 32);
+            id[p++] = ids[e];
+        }
     }
-    a = radix_sort(a, tmp, n, u0->dir_bits);
-    for (size_t p = 0; p < n; p++) {
-        size_t e = (uint32_t)a[p];
-        memcpy(&c[p], src + 32 * e, 32);
-        id[p] = ids[e];
+    s->codes = c, s->ids = id, s->has_dup = has_dup, s->dup_pos = dup_pos, s->dup_id = dup_id;
+    tamis__free(scratch);
+    scratch = tamis__malloc((size_t)threads * 2 * (n ? n : 1) * sizeof(uint64_t));
+    if (!scratch) {
+        seg_free(s);
+        return TAMIS_ERR_NOMEM;
     }
 
     /* The substrings, shared among threads. */
@@ -226,6 +278,61 @@ tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n, int thr
     return TAMIS_OK;
 }
 
+/* The extra ids of code p: dup_pos[*lo .. *hi). */
+static void dup_range(const seg_segment *s, size_t p, size_t *lo, size_t *hi) {
+    size_t l = 0, h = s->nd;
+    while (l < h) {
+        size_t mid = (l + h) / 2;
+        if (s->dup_pos[mid] < p)
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    *lo = l;
+    while (h < s->nd && s->dup_pos[h] == p)
+        h++;
+    *hi = h < l ? l : h;
+}
+
+/* Emits every live id of code p (found at distance d). */
+static int emit_code(const seg_segment *s, size_t p, int d, seg_emit emit, void *ctx) {
+    if (!seg_is_deleted(s, p) && emit(ctx, s->ids[p], d))
+        return 1;
+    if (s->has_dup[p >> 6] >> (p & 63) & 1) {
+        size_t lo, hi;
+        dup_range(s, p, &lo, &hi);
+        for (size_t k = lo; k < hi; k++)
+            if (!seg_is_deleted(s, s->n + k) && emit(ctx, s->dup_id[k], d))
+                return 1;
+    }
+    return 0;
+}
+
+void seg_for_each(const seg_segment *s, seg_visit f, void *ctx) {
+    size_t k = 0;
+    for (size_t p = 0; p < s->n; p++) {
+        if (!seg_is_deleted(s, p))
+            f(ctx, &s->codes[p], s->ids[p]);
+        for (; k < s->nd && s->dup_pos[k] == p; k++)
+            if (!seg_is_deleted(s, s->n + k))
+                f(ctx, &s->codes[p], s->dup_id[k]);
+    }
+}
+
+size_t seg_remove_ids(seg_segment *s, int (*has)(const void *ctx, uint64_t id),
+                      const void *ctx) {
+    size_t count = 0;
+    for (size_t i = 0; i < s->n + s->nd; i++) {
+        uint64_t id = i < s->n ? s->ids[i] : s->dup_id[i - s->n];
+        if (!seg_is_deleted(s, i) && has(ctx, id)) {
+            s->deleted[i >> 6] |= 1ull << (i & 63);
+            s->n_deleted++;
+            count++;
+        }
+    }
+    return count;
+}
+
 void seg_free(seg_segment *s) {
     if (!s)
         return;
@@ -235,9 +342,9 @@ void seg_free(seg_segment *s) {
 }
 
 size_t seg_memory(const seg_segment *s) {
-    size_t off[2 + 2 * SEG_MAX_SUB];
+    size_t off[SEG_NOFF];
     seg_segment t = *s;
-    return seg_layout(&t, 0, off) + ((s->n + 63) / 64 + 1) * 8 + sizeof *s;
+    return seg_layout(&t, 0, off) + seg_deleted_words(s->n, s->nd) * 8 + sizeof *s;
 }
 
 /* ---- Search ------------------------------------------------------------ */
@@ -287,7 +394,7 @@ static int scan_all(const seg_segment *s, const code256 *q, int radius, seg_emit
                     void *ctx) {
     for (size_t p = 0; p < s->n; p++) {
         int d = code_dist(&s->codes[p], q);
-        if (d <= radius && !seg_is_deleted(s, p) && emit(ctx, s->ids[p], d))
+        if (d <= radius && emit_code(s, p, d, emit, ctx))
             return 1;
     }
     return 0;
@@ -368,9 +475,7 @@ static int verify(const seg_segment *s, const code256 *q, int radius, int rp,
         int earlier = 0;
         for (int j = 0; j < i && !earlier; j++)
             earlier = tamis__popcount64(code_bits(&x, s->sub[j].start, s->sub[j].len)) <= rp;
-        if (earlier || seg_is_deleted(s, p))
-            continue;
-        if (emit(ctx, s->ids[p], d))
+        if (!earlier && emit_code(s, p, d, emit, ctx))
             return 1;
     }
     return 0;

@@ -51,15 +51,20 @@ typedef struct {
 } seg_sub;
 
 typedef struct seg_segment {
-    size_t n;              /* entries */
+    size_t n;              /* distinct codes */
+    size_t nd;             /* ids beyond the first of codes given several */
     const code256 *codes;  /* n */
-    const uint64_t *ids;   /* n */
+    const uint64_t *ids;   /* n: each code's first id */
+    const uint64_t *has_dup; /* bitmap over n: codes with more ids */
+    const uint32_t *dup_pos; /* nd, ascending: the code of each extra id */
+    const uint64_t *dup_id;  /* nd */
     int m;                 /* substrings */
     seg_sub sub[SEG_MAX_SUB];
     const uint32_t *dir[SEG_MAX_SUB];  /* 2^B + 1 offsets */
     const uint32_t *post[SEG_MAX_SUB]; /* n postings grouped by bucket:
                                           entry << 8 | inline bits */
-    uint64_t *deleted;     /* bitmap of removed entries (always heap) */
+    uint64_t *deleted;     /* bitmap of removed ids (always heap): bit p for
+                              ids[p], bit n + k for dup_id[k] */
     size_t n_deleted;
     void *heap;            /* one block holding the arrays when built */
     size_t heap_len;
@@ -80,13 +85,30 @@ static inline int seg_is_deleted(const seg_segment *s, size_t i) {
     return (int)(s->deleted[i >> 6] >> (i & 63) & 1);
 }
 
+/* Ids still in the segment. */
+static inline size_t seg_live(const seg_segment *s) { return s->n + s->nd - s->n_deleted; }
+
+/* Calls f(ctx, code, id) for every live id, codes in segment order. */
+typedef void (*seg_visit)(void *ctx, const code256 *code, uint64_t id);
+void seg_for_each(const seg_segment *s, seg_visit f, void *ctx);
+
+/* Marks removed every id for which has(ctx, id); returns how many. */
+size_t seg_remove_ids(seg_segment *s, int (*has)(const void *ctx, uint64_t id),
+                      const void *ctx);
+
+/* Number of 64-bit words of the deleted bitmap. */
+static inline size_t seg_deleted_words(size_t n, size_t nd) { return (n + nd + 63) / 64 + 1; }
+
 /* Calls emit(ctx, id, distance) for each live entry within `radius` of q;
  * stops early and returns nonzero if emit does. */
 typedef int (*seg_emit)(void *ctx, uint64_t id, int distance);
 int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit,
                void *ctx);
 
-/* The array layout shared by building and file loading. */
+/* The array layout shared by building and file loading: offsets of
+ * codes, ids, has_dup, dup_pos, dup_id, then dir and post per substring.
+ * Returns the end. */
+#define SEG_NOFF (5 + 2 * SEG_MAX_SUB)
 size_t seg_layout(seg_segment *s, size_t base_offset, size_t offsets[]);
 
 /* Chooses m and the substrings for n entries. */

@@ -401,3 +401,49 @@ TEST(memory_is_reported) {
     free_model(&m);
     tamis_index_free(ix);
 }
+
+TEST(duplicate_codes_keep_every_id_through_removal_and_save) {
+    /* 3 distinct codes, one given 5000 ids (a flat image), mixed with
+     * 10000 random codes. */
+    size_t n = 15006;
+    model m = make_model(n);
+    tamis_pdq flat = {{0}}, two;
+    random_code(&two);
+    for (size_t i = 0; i < n; i++) {
+        if (i < 5000)
+            m.codes[i] = flat;
+        else if (i < 5006)
+            m.codes[i] = two;
+        else
+            random_code(&m.codes[i]);
+    }
+    tamis_index *ix = new_index();
+    ASSERT_OK(tamis_index_add(ix, m.codes, m.ids, n));
+    ASSERT_EQ(tamis_index_size(ix), n);
+    ASSERT_LT(ix->segs[0]->n, n - 5000); /* stored once */
+    check_query(ix, &m, &flat, 0);
+    check_query(ix, &m, &two, 3);
+    /* Remove some of the flat ids and one of `two`'s. */
+    uint64_t rm[101];
+    for (int k = 0; k < 100; k++) {
+        rm[k] = m.ids[k * 7];
+        m.live[k * 7] = 0;
+    }
+    rm[100] = m.ids[5003];
+    m.live[5003] = 0;
+    size_t removed;
+    ASSERT_OK(tamis_index_remove(ix, rm, 101, &removed));
+    ASSERT_EQ(removed, 101);
+    check_query(ix, &m, &flat, 5);
+    check_query(ix, &m, &two, 0);
+    char p[4096], err[256];
+    snprintf(p, sizeof p, "%s/dups.tamisidx", tmp_dir());
+    ASSERT_OK(tamis_index_save(ix, p));
+    tamis_index_free(ix);
+    ASSERT_OK(tamis_index_load(p, &ix, err, sizeof err));
+    ASSERT_EQ(tamis_index_size(ix), n - 101);
+    check_query(ix, &m, &flat, 0);
+    check_query(ix, &m, &two, 31);
+    free_model(&m);
+    tamis_index_free(ix);
+}

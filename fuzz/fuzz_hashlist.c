@@ -34,10 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (st == TAMIS_OK) {
             if (id < line || id + idlen > line + len)
                 abort();
+            /* the 64 hex digits are in the line, in order */
             char hex[65];
             tamis_pdq_to_hex(&code, hex);
-            if (!strstr(line, "") || len < 64)
+            size_t h = 0;
+            while (h < len && isspace((unsigned char)line[h]))
+                h++;
+            if (len - h < 64)
                 abort();
+            for (int k = 0; k < 64; k++)
+                if (tolower((unsigned char)line[h + (size_t)k]) != hex[k])
+                    abort();
         } else if (st == TAMIS_ERR_INVALID) {
             if (!why || !*why)
                 abort();

@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* Repair the checksums of a PDQ index header when asked: offsets of
      * data_sum and header_sum from the file header struct layout. */
     if ((mode & 2) && size >= 8 && memcmp(buf, "TAMISPX", 7) == 0) {
-        size_t hs = 0;
-        if (size >= 12)
+        uint32_t hs = 0; /* header_size, at offset 12 */
+        if (size >= 16)
             memcpy(&hs, buf + 12, 4);
         if (hs >= 16 && hs <= size) {
             uint64_t ds = tamis__index_checksum(buf + hs, size - hs);

@@ -17,9 +17,6 @@
 #include <string.h>
 
 #include "segment.h"
-#include <time.h>
-double dbg_t[4]; long dbg_c[4];
-static double dnow(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
 
 static const uint8_t popcount8[256] = {
 #define B2(n) n, n + 1, n + 1, n + 2
@@ -532,7 +529,6 @@ int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit
     mask_set ms;
     int last_B = -1;
     size_t np = 0;
-    double T0 = dnow();
     /* Sweep 1: the buckets to visit. */
     for (int i = 0; i < s->m; i++) {
         const seg_sub *u = &s->sub[i];
@@ -545,7 +541,6 @@ int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit
             for (int k = ms.start[a]; k < ms.start[a] + ms.n[a]; k++)
                 pv[np++] = (probe){qtop ^ maskbuf[k], (uint8_t)i, (uint8_t)(rp - a)};
     }
-    double T1 = dnow(); dbg_t[0] += T1 - T0; dbg_c[0] += np;
     /* Sweep 2: the postings, software-pipelined: the directory entry of
      * probe k + 2A and the postings of probe k + A are on their way while
      * probe k is scanned. */
@@ -582,10 +577,8 @@ int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit
         }
         nc = filter_bucket(post + e, end - e, qlow, pr->rem, pr->sub, cv + nc) + nc;
     }
-    double T2 = dnow(); dbg_t[1] += T2 - T1; dbg_c[1] += nc;
     /* Sweep 3: the codes. */
     int stopped = verify(s, q, radius, rp, cv, nc, emit, ctx);
-    dbg_t[2] += dnow() - T2;
     tamis__free(pv);
     tamis__free(cv);
     return stopped;

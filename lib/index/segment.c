@@ -109,8 +109,8 @@ static inline uint8_t inline_bits(const code256 *c, const seg_sub *u) {
  * sequence and writes to 256 streams, which caches and write-combining
  * handle well, unlike one scatter into 2^20 buckets. Returns the sorted
  * array (a or tmp). */
-static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, size_t n, int bits) {
-    for (int shift = 32; shift < 32 + bits; shift += 8) {
+static uint64_t *radix_sort_at(uint64_t *a, uint64_t *tmp, size_t n, int lo, int bits) {
+    for (int shift = lo; shift < lo + bits; shift += 8) {
         size_t cnt[257] = {0};
         for (size_t e = 0; e < n; e++)
             cnt[((a[e] >> shift) & 0xff) + 1]++;
@@ -123,6 +123,10 @@ static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, size_t n, int bits) {
         tmp = t;
     }
     return a;
+}
+
+static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, size_t n, int bits) {
+    return radix_sort_at(a, tmp, n, 32, bits);
 }
 
 /* Builds the directory and postings of substrings first, first + step,
@@ -498,6 +502,36 @@ static int verify(const seg_segment *s, const code256 *q, int radius, int rp,
     return 0;
 }
 
+/* Many candidates (a query near a large cluster of near-duplicates, whose
+ * codes share most substrings) repeat: each would be fetched once per
+ * substring it shares. Sorted by position and made unique, each is
+ * fetched once, in address order. */
+#define DEDUP_MIN 4096
+
+static int verify_sorted(const seg_segment *s, const code256 *q, int radius, cand *cv,
+                         size_t nc, seg_emit emit, void *ctx) {
+    _Static_assert(sizeof(cand) == sizeof(uint64_t), "a candidate sorts as a word");
+    uint64_t *a = (uint64_t *)cv, *tmp = tamis__malloc(nc * sizeof *tmp);
+    if (!tmp)
+        return -1;
+    for (size_t k = 0; k < nc; k++) /* the position alone: sub is not needed */
+        a[k] = cv[k].entry;
+    uint64_t *sorted = radix_sort_at(a, tmp, nc, 0, 24);
+    int stopped = 0;
+    for (size_t k = 0; k < nc && !stopped; k++) {
+        if (k && sorted[k] == sorted[k - 1])
+            continue;
+        if (k + AHEAD < nc)
+            __builtin_prefetch(&s->codes[sorted[k + AHEAD]]);
+        size_t p = (size_t)sorted[k];
+        int d = code_dist(&s->codes[p], q);
+        if (d <= radius)
+            stopped = emit_code(s, p, d, emit, ctx);
+    }
+    tamis__free(tmp);
+    return stopped;
+}
+
 int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit,
                void *ctx) {
     if (s->n == 0 || radius < 0)
@@ -578,7 +612,11 @@ int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit
         nc = filter_bucket(post + e, end - e, qlow, pr->rem, pr->sub, cv + nc) + nc;
     }
     /* Sweep 3: the codes. */
-    int stopped = verify(s, q, radius, rp, cv, nc, emit, ctx);
+    int stopped = -1;
+    if (nc >= DEDUP_MIN)
+        stopped = verify_sorted(s, q, radius, cv, nc, emit, ctx);
+    if (stopped < 0) /* few candidates, or no memory to sort them */
+        stopped = verify(s, q, radius, rp, cv, nc, emit, ctx);
     tamis__free(pv);
     tamis__free(cv);
     return stopped;

@@ -104,20 +104,32 @@ static inline uint8_t inline_bits(const code256 *c, const seg_sub *u) {
     return (uint8_t)code_bits(c, u->start + u->len - u->dir_bits - u->in_bits, u->in_bits);
 }
 
-/* Sorts n 64-bit items by their top `bits` bits (stored from bit 32 up),
- * least significant digit first, 8 bits a pass: each pass reads in
- * sequence and writes to 256 streams, which caches and write-combining
- * handle well, unlike one scatter into 2^20 buckets. Returns the sorted
- * array (a or tmp). */
+/* Sorts n 64-bit items by bits [lo, lo + bits), least significant digit
+ * first, in as few passes of at most 11 bits as cover them (2 for a 20-bit
+ * key, 4 for 40 bits), the histograms of every pass counted in one read.
+ * Each pass reads in sequence and writes to at most 2048 streams. Returns
+ * the sorted array (a or tmp). */
 static uint64_t *radix_sort_at(uint64_t *a, uint64_t *tmp, size_t n, int lo, int bits) {
-    for (int shift = lo; shift < lo + bits; shift += 8) {
-        size_t cnt[257] = {0};
+    enum { MAXP = 6, MAXD = 11 };
+    int passes = (bits + MAXD - 1) / MAXD;
+    if (passes < 1 || n < 2)
+        return a;
+    int digit = (bits + passes - 1) / passes;
+    uint64_t mask = ((uint64_t)1 << digit) - 1;
+    static __thread uint32_t cnt[MAXP][(1 << MAXD) + 1];
+    memset(cnt, 0, sizeof cnt);
+    for (size_t e = 0; e < n; e++) {
+        uint64_t v = a[e] >> lo;
+        for (int p = 0; p < passes; p++, v >>= digit)
+            cnt[p][(v & mask) + 1]++;
+    }
+    for (int p = 0; p < passes; p++) {
+        uint32_t *c = cnt[p];
+        for (uint64_t b = 0; b < mask + 1; b++)
+            c[b + 1] += c[b];
+        int shift = lo + p * digit;
         for (size_t e = 0; e < n; e++)
-            cnt[((a[e] >> shift) & 0xff) + 1]++;
-        for (int b = 0; b < 256; b++)
-            cnt[b + 1] += cnt[b];
-        for (size_t e = 0; e < n; e++)
-            tmp[cnt[(a[e] >> shift) & 0xff]++] = a[e];
+            tmp[c[(a[e] >> shift) & mask]++] = a[e];
         uint64_t *t = a;
         a = tmp;
         tmp = t;
@@ -169,11 +181,13 @@ static void *build_subs(void *arg) {
     return NULL;
 }
 
-static int cmp_code_at(const void *x, const void *y, void *src) {
-    const uint8_t *c = src;
-    uint32_t a = (uint32_t) * (const uint64_t *)x, b = (uint32_t) * (const uint64_t *)y;
-    int r = memcmp(c + 32 * (size_t)a, c + 32 * (size_t)b, 32);
-    return r ? r : (a > b) - (a < b);
+static inline uint64_t rotl64(uint64_t x, int k) { return x << k | x >> (64 - k); }
+
+/* Whether sorted item k holds the same code as item k - 1. */
+static inline int is_dup(const uint64_t *a, size_t k, const uint8_t *src) {
+    return (a[k] >> 24) == (a[k - 1] >> 24) &&
+           memcmp(src + 32 * (size_t)(a[k] & 0xffffff), src + 32 * (size_t)(a[k - 1] & 0xffffff),
+                  32) == 0;
 }
 
 tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n_in, int threads,
@@ -195,39 +209,27 @@ tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n_in, int 
         tamis__free(scratch);
         return TAMIS_ERR_NOMEM;
     }
-    /* Order the codes by the first substring's key (radix sort), and
-     * within a key by their bytes, so that equal codes are adjacent: a code
-     * given several ids (banks share hashes; every flat image hashes to
-     * zero) is stored and compared once. */
+    /* Order the codes by the first substring's key, then by a 20-bit
+     * fingerprint of the code (one radix sort of key << 44 | fingerprint
+     * << 24 | position), so that identical codes are adjacent: a code given
+     * several ids (banks share hashes; every flat image hashes to zero) is
+     * stored and compared once. Equal fingerprints of different codes only
+     * mean a duplicate may be missed and stored twice, which is harmless. */
     seg_plan(s, n_in);
     const seg_sub *u0 = &s->sub[0];
     uint64_t *a = scratch, *tmp = scratch + n_in;
     for (size_t e = 0; e < n_in; e++) {
         code256 t;
         memcpy(&t, src + 32 * e, 32);
-        a[e] = (uint64_t)dir_key(&t, u0) << 32 | e;
+        uint64_t f = (t.w[0] ^ rotl64(t.w[1], 17) ^ rotl64(t.w[2], 31) ^ rotl64(t.w[3], 47)) *
+                     0x9e3779b97f4a7c15ull;
+        a[e] = (uint64_t)dir_key(&t, u0) << 44 | (f >> 44) << 24 | e;
     }
-    a = radix_sort(a, tmp, n_in, u0->dir_bits);
-    size_t n = 0, nd = 0;
-    for (size_t r = 0; r < n_in;) {
-        size_t end = r + 1;
-        while (end < n_in && a[end] >> 32 == a[r] >> 32)
-            end++;
-        if (end - r > 1)
-            qsort_r(a + r, end - r, sizeof *a, cmp_code_at, (void *)src);
-        for (size_t k = r; k < end; k++) {
-            int dup = k > r && memcmp(src + 32 * (size_t)(uint32_t)a[k],
-                                      src + 32 * (size_t)(uint32_t)a[k - 1], 32) == 0;
-            /* mark duplicates in bit 31 of the key half (keys use <= 20) */
-            if (dup) {
-                a[k] |= (uint64_t)1 << 63;
-                nd++;
-            } else {
-                n++;
-            }
-        }
-        r = end;
-    }
+    a = radix_sort_at(a, tmp, n_in, 24, 20 + u0->dir_bits);
+    size_t nd = 0;
+    for (size_t k = 1; k < n_in; k++)
+        nd += is_dup(a, k, src);
+    size_t n = n_in - nd;
     s->n = n;
     s->nd = nd;
     if (n_in >= 100000 && n < 100000)
@@ -255,8 +257,8 @@ tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n_in, int 
     memset(has_dup, 0, (n + 63) / 64 * 8);
     size_t p = 0, k = 0;
     for (size_t q = 0; q < n_in; q++) {
-        size_t e = (uint32_t)a[q];
-        if (a[q] >> 63) { /* another id of code p - 1 */
+        size_t e = (size_t)(a[q] & 0xffffff);
+        if (q > 0 && is_dup(a, q, src)) { /* another id of code p - 1 */
             dup_pos[k] = (uint32_t)(p - 1);
             dup_id[k++] = ids[e];
             has_dup[(p - 1) >> 6] |= 1ull << ((p - 1) & 63);

@@ -22,8 +22,8 @@
  *     status, and the same hash for images no larger than 512x512;
  *   - so does fast mode for all but JPEGs it can scale;
  *   - the 8 dihedral variants of an image, oriented or not, always contain
- *     its plain hash, unless fast mode decoded it at a reduced size (only
- *     JPEGs whose smaller side is at least 511 pixels).
+ *     its plain hash, unless fast mode may have decoded it at a reduced size
+ *     (JPEGs whose smaller side is 256 pixels or more).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +33,8 @@
 #include "tamis.h"
 
 /* 1 Mi pixels: small enough to keep the fuzzer fast, large enough for fast
- * mode to decode a JPEG at 1/2 and 1/4 scale (sides of 511 and 1021). */
+ * mode to decode a JPEG at reduced scale (including 1/8, and the DC-only
+ * path for progressive JPEGs, from a side of 897). */
 #define MAX_PIXELS (1u << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -117,10 +118,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
          plain.quality != r512.quality))
         fail("RESIZE512 changed the hash of an image of at most 512x512", NULL);
 
-    /* Fast mode changes only the decoding of JPEGs it can scale. */
+    /* Fast mode changes only the decoding of JPEGs it scales. Its exact
+     * thresholds are lib/hash/pdq_fast.c's to choose, but it never scales a
+     * side under 256, which at half size would leave 2 pixels per cell of
+     * PDQ's 64x64 grid. */
     const tamis_image_hash *ok = s_plain == TAMIS_OK ? &plain : &rich;
     int min_side = ok->width < ok->height ? ok->width : ok->height;
-    int unscaled = ok->format != TAMIS_FORMAT_JPEG || min_side < 511;
+    int unscaled = ok->format != TAMIS_FORMAT_JPEG || min_side < 256;
     if ((s_plain == TAMIS_OK || s_rich == TAMIS_OK) && unscaled && s_plain != s_rich)
         fail("fast mode changed the status of an image it does not scale",
              tamis_strerror(s_plain == TAMIS_OK ? s_rich : s_plain));

@@ -409,6 +409,9 @@ static const jpeg_spec jpegs[] = {
     /* Large enough for fast mode to decode it at half size. */
     {"gray_512x512_fast.jpg", 512, 512, 1, JCS_GRAYSCALE, JCS_GRAYSCALE, 10, 0, 0, 0, 0,
      0, 0},
+    /* Progressive and large enough for fast mode's DC-only path at 1/8. */
+    {"progressive_gray_960x960_fast.jpg", 960, 960, 1, JCS_GRAYSCALE, JCS_GRAYSCALE, 5,
+     1, 0, 0, 0, 0, 0},
 };
 
 static const png_spec pngs[] = {

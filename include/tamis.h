@@ -181,9 +181,11 @@ TAMIS_API tamis_image_format tamis_image_format_detect(const void *data,
 /* Flags for tamis_hash_options.flags. */
 enum {
     /* Decode large JPEGs at a reduced size in the DCT domain (1/2, 1/4 or
-     * 1/8) when the result still has at least 4x the 64x64 PDQ grid along
-     * each side. The hash may then differ from the exact one by a few bits;
-     * doc/fast-mode.md gives the measured distances. */
+     * 1/8, keeping at least two reduced pixels in PDQ's box-filter window;
+     * progressive files at 1/8 from their DC scans alone) and emulate the
+     * full-resolution filter on the result. The hash may then differ from
+     * the exact one by a few bits; doc/fast-mode.md gives the measured
+     * distances. Images under 385 pixels on a side are never reduced. */
     TAMIS_HASH_FAST = 1u << 0,
     /* Before hashing, squash any image wider or taller than 512 pixels to
      * 512x512 by nearest neighbour, as the reference command-line tool

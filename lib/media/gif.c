@@ -89,6 +89,15 @@ tamis_status tamis__gif_decode(const uint8_t *data, size_t len,
                          d->Width, d->Height, d->Left, d->Top, w, h);
         goto done;
     }
+    /* A screen far larger than its first frame is mostly background: a
+     * tiny file could otherwise claim hundreds of megabytes. */
+    if ((uint64_t)w * (uint64_t)h > ((uint64_t)16 << 20) &&
+        (uint64_t)w * (uint64_t)h > (uint64_t)64 * (uint64_t)d->Width * (uint64_t)d->Height) {
+        st = tamis__fail(err, TAMIS_ERR_TOO_LARGE,
+                         "GIF screen %dx%d is over 64 times its %dx%d first frame", w, h,
+                         d->Width, d->Height);
+        goto done;
+    }
     size_t stride = (size_t)w * 3;
     pix = tamis__malloc(stride * (size_t)h);
     line = tamis__malloc((size_t)d->Width);

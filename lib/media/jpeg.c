@@ -34,15 +34,31 @@ static void on_message(j_common_ptr cinfo, int level) {
     if (level >= 0)
         return; /* trace messages */
     /* Warnings: the library would carry on with gray or garbled pixels.
-     * A hash of that is not a hash of the image, so these are errors.
-     * Extraneous bytes before a marker are harmless and common. */
+     * A hash of that is not a hash of the image, so these are errors, and
+     * raised at once: carrying on through a damaged progressive file can
+     * cost seconds per megabyte. Extraneous bytes before a marker are
+     * harmless and common. */
     int code = cinfo->err->msg_code;
     if (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER ||
         code == JWRN_HUFF_BAD_CODE || code == JWRN_MUST_RESYNC ||
         code == JWRN_BOGUS_PROGRESSION) {
-        if (!e->fatal_warning)
-            (*cinfo->err->format_message)(cinfo, e->msg);
+        (*cinfo->err->format_message)(cinfo, e->msg);
         e->fatal_warning = 1;
+        longjmp(e->jump, 1);
+    }
+}
+
+/* A progressive JPEG may repeat scans: each costs a pass over the whole
+ * coefficient buffer, so a small file of many scans is a CPU bomb. Real
+ * encoders write about 10; libjpeg-turbo's own fuzzers allow 500. */
+#define MAX_SCANS 500
+
+static void on_progress(j_common_ptr cinfo) {
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (d->input_scan_number > MAX_SCANS) {
+        jpeg_err *e = (jpeg_err *)cinfo->err;
+        snprintf(e->msg, sizeof e->msg, "more than %d scans", MAX_SCANS);
+        longjmp(e->jump, 1);
     }
 }
 
@@ -82,6 +98,8 @@ tamis_status tamis__jpeg_decode(const uint8_t *data, size_t len,
         goto done;
     }
     jpeg_create_decompress(&cinfo);
+    struct jpeg_progress_mgr progress = {on_progress, 0, 0, 0, 0};
+    cinfo.progress = &progress;
     jpeg_mem_src(&cinfo, data, (unsigned long)len);
     jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xffff);
     jpeg_read_header(&cinfo, TRUE);

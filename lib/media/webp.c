@@ -43,6 +43,14 @@ tamis_status tamis__webp_decode(const uint8_t *data, size_t len,
         have_iter = 1;
         bits = it.fragment.bytes;
         nbits = it.fragment.size;
+        /* As for GIF: a huge canvas around a small first frame. */
+        if ((uint64_t)w * (uint64_t)h > ((uint64_t)16 << 20) &&
+            (uint64_t)w * (uint64_t)h > (uint64_t)64 * (uint64_t)it.width * (uint64_t)it.height) {
+            st = tamis__fail(err, TAMIS_ERR_TOO_LARGE,
+                             "WebP canvas %dx%d is over 64 times its %dx%d first frame", w, h,
+                             it.width, it.height);
+            goto done;
+        }
     }
     st = tamis__check_pixels((uint64_t)w, (uint64_t)h, opts->max_pixels, err);
     if (st != TAMIS_OK)

@@ -196,3 +196,19 @@ TEST(gif_allocation_failures_give_nomem) {
     ASSERT_LT(n, 100);
     free(gif);
 }
+
+TEST(gif_huge_screen_around_tiny_frame_refused) {
+    /* A 5000x5000 screen (under the 100 M pixel limit) around a 2x2
+     * frame: 75 MB of canvas, and more for luma, from a few bytes. */
+    static const uint8_t map[12] = {0, 0, 0, 255, 255, 255, 9, 9, 9, 80, 80, 80};
+    static uint8_t idx[4] = {1, 2, 3, 1}; /* giflib masks lines in place */
+    gen_gif_frame fr = {5, 5, 2, 2, 0, NULL, 0, idx};
+    size_t len;
+    uint8_t *g = gen_gif(5000, 5000, map, 4, 0, &fr, &len);
+    gen_image img;
+    char msg[TAMIS__ERRMSG_LEN];
+    ASSERT_EQ(gen_decode(g, len, 0, &img, msg), TAMIS_ERR_TOO_LARGE);
+    ASSERT(strstr(msg, "first frame") != NULL);
+    gen_image_free(&img);
+    free(g);
+}

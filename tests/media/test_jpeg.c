@@ -4,6 +4,7 @@
  * decode by plain libjpeg (the same library defaults), and CMYK/YCCK
  * conversions are recomputed here from the decoded ink values.
  */
+#include <time.h>
 #include <math.h>
 #include <stdio.h> /* before jpeglib.h, which needs FILE and size_t */
 
@@ -312,4 +313,60 @@ TEST(jpeg_allocation_failures_give_nomem) {
     ASSERT_GT(n, 1); /* the decoder does allocate through tamis */
     ASSERT_LT(n, 100);
     free(jpg);
+}
+
+/* ---- Progressive scan bombs -------------------------------------------- */
+
+/* The offset of the next marker (0xFF not followed by 0x00, 0xFF or a
+ * restart) at or after `i`. */
+static size_t next_marker(const uint8_t *d, size_t n, size_t i) {
+    for (; i + 1 < n; i++)
+        if (d[i] == 0xff && d[i + 1] != 0x00 && d[i + 1] != 0xff &&
+            !(d[i + 1] >= 0xd0 && d[i + 1] <= 0xd7))
+            return i;
+    return n;
+}
+
+TEST(jpeg_repeated_scans_refused_quickly) {
+    /* A flat 2048x2048 progressive JPEG whose second scan is repeated 1000
+     * times: decoding it through would cost over a millisecond a scan. */
+    int w = 2048, h = 2048;
+    uint8_t *pix = calloc((size_t)w * h, 1);
+    gen_jpeg_spec sp = {w, h, 1, JCS_GRAYSCALE, JCS_UNKNOWN, 90, 1, 1, pix, {NULL, NULL}, {0, 0}};
+    size_t len;
+    uint8_t *jpg = gen_jpeg(&sp, &len);
+    size_t sos1 = 0, sos2 = 0, end2 = 0;
+    for (size_t i = 2; i + 3 < len;) {
+        size_t m = next_marker(jpg, len, i);
+        if (m >= len)
+            break;
+        if (jpg[m + 1] == 0xda) {
+            if (!sos1)
+                sos1 = m;
+            else if (!sos2)
+                sos2 = m;
+            else {
+                end2 = m;
+                break;
+            }
+            i = m + 2 + (size_t)(jpg[m + 2] << 8 | jpg[m + 3]);
+        } else {
+            i = m + 2;
+        }
+    }
+    ASSERT(sos2 && end2 > sos2);
+    size_t scan = end2 - sos2, copies = 1000;
+    uint8_t *bomb = malloc(len + scan * copies);
+    memcpy(bomb, jpg, end2);
+    for (size_t k = 0; k < copies; k++)
+        memcpy(bomb + end2 + k * scan, jpg + sos2, scan);
+    memcpy(bomb + end2 + copies * scan, jpg + end2, len - end2);
+    gen_image img;
+    char msg[TAMIS__ERRMSG_LEN];
+    ASSERT_EQ(gen_decode(bomb, len + scan * copies, 0, &img, msg), TAMIS_ERR_CORRUPT);
+    ASSERT(strstr(msg, "progression") != NULL);
+    gen_image_free(&img);
+    free(bomb);
+    free(jpg);
+    free(pix);
 }

@@ -19,7 +19,7 @@
 
 #include "index.h"
 
-#define MAGIC "TAMISPX3"
+#define MAGIC "TAMISPX4"
 #define FILE_VERSION 1
 #define NOFF SEG_NOFF
 
@@ -32,6 +32,7 @@ typedef struct {
         uint16_t start;
         uint8_t len, dir_bits, in_bits, pad[3];
     } sub[SEG_MAX_SUB];
+    uint8_t perm[256];
     uint64_t offsets[NOFF];
     uint64_t data_sum;   /* checksum of bytes [header_size, file_size) */
     uint64_t header_sum; /* checksum of the header before this field */
@@ -74,8 +75,11 @@ tamis_status tamis_index_save(tamis_index *ix, const char *path) {
     }
     seg_segment empty = {0};
     const seg_segment *s = ix->nsegs ? ix->segs[0] : &empty;
-    if (!ix->nsegs)
+    if (!ix->nsegs) {
         seg_plan(&empty, 0);
+        for (int j = 0; j < 256; j++)
+            empty.perm[j] = (uint8_t)j;
+    }
 
     file_header h;
     memset(&h, 0, sizeof h);
@@ -84,6 +88,7 @@ tamis_status tamis_index_save(tamis_index *ix, const char *path) {
     h.header_size = sizeof h;
     h.n = s->n;
     h.nd = s->nd;
+    memcpy(h.perm, s->perm, 256);
     h.m = (uint32_t)s->m;
     for (int i = 0; i < s->m; i++) {
         h.sub[i].start = (uint16_t)s->sub[i].start;
@@ -231,6 +236,17 @@ tamis_status tamis_index_load(const char *path, tamis_index **out, char *err,
         }
         if (!why && end != 256)
             why = "substrings do not cover 256 bits";
+        /* The bit permutation must be one. */
+        uint8_t seen[256] = {0};
+        for (int j = 0; j < 256 && !why; j++) {
+            if (seen[h.perm[j]]++)
+                why = "bad bit permutation";
+            s->perm[j] = h.perm[j];
+        }
+        if (!why && seg_perm_tables(s) != TAMIS_OK) {
+            st = TAMIS_ERR_NOMEM;
+            why = "out of memory";
+        }
     }
     size_t off[NOFF];
     if (!why) {
@@ -285,6 +301,7 @@ tamis_status tamis_index_load(const char *path, tamis_index **out, char *err,
     if (why) {
         if (s) {
             tamis__free(s->deleted);
+            tamis__free(s->fwd);
             tamis__free(s);
         }
         munmap(map, size);

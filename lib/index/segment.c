@@ -183,6 +183,148 @@ static void *build_subs(void *arg) {
 
 static inline uint64_t rotl64(uint64_t x, int k) { return x << k | x >> (64 - k); }
 
+/* ---- Bit permutation ------------------------------------------------------
+ * PDQ bits are biased (the low-frequency coefficients more than others):
+ * a substring made of biased bits has fewer distinct values than its
+ * length promises, so its buckets are crowded and its candidates many.
+ * The bits are dealt to the substrings so that each gets the same entropy,
+ * measured on a sample of the codes. */
+
+static inline int bit_of(const code256 *c, int i) { return (int)(c->w[i >> 6] >> (i & 63) & 1); }
+
+void seg_apply(code256 (*t)[256], const code256 *c, code256 *out) {
+    code256 r = {{0, 0, 0, 0}};
+    const uint8_t *b = (const uint8_t *)c;
+    for (int k = 0; k < 32; k++) {
+        const code256 *m = &t[k][b[k]];
+        r.w[0] |= m->w[0], r.w[1] |= m->w[1], r.w[2] |= m->w[2], r.w[3] |= m->w[3];
+    }
+    *out = r;
+}
+
+tamis_status seg_perm_tables(seg_segment *s) {
+    int identity = 1;
+    for (int j = 0; j < 256; j++)
+        identity &= s->perm[j] == j;
+    s->fwd = NULL;
+    if (identity)
+        return TAMIS_OK;
+    code256(*t)[256] = tamis__calloc(32, sizeof *t);
+    if (!t)
+        return TAMIS_ERR_NOMEM;
+    /* Byte k of an original code (bits 8k .. 8k+7 on little-endian words)
+     * sets, for each of its set bits, the stored bit that takes it. */
+    int where[256];
+    for (int j = 0; j < 256; j++)
+        where[s->perm[j]] = j;
+    for (int k = 0; k < 32; k++)
+        for (int v = 0; v < 256; v++)
+            for (int bit = 0; bit < 8; bit++)
+                if (v >> bit & 1) {
+                    int j = where[8 * k + bit];
+                    t[k][v].w[j >> 6] |= 1ull << (j & 63);
+                }
+    s->fwd = t;
+    return TAMIS_OK;
+}
+
+typedef struct {
+    code256 (*t)[256];
+    const uint8_t *src;
+    code256 *dst;
+    size_t from, to;
+} perm_job;
+
+static void *permute_range(void *arg) {
+    perm_job *j = arg;
+    for (size_t e = j->from; e < j->to; e++) {
+        code256 c;
+        memcpy(&c, j->src + 32 * e, 32);
+        seg_apply(j->t, &c, &j->dst[e]);
+    }
+    return NULL;
+}
+
+static void permute_all(code256 (*t)[256], const uint8_t *src, code256 *dst, size_t n,
+                        int threads) {
+    perm_job j[8];
+    pthread_t th[8];
+    int started = 0;
+    size_t per = n / (size_t)threads + 1;
+    for (int k = 0; k < threads; k++) {
+        size_t from = (size_t)k * per, to = from + per < n ? from + per : n;
+        j[k] = (perm_job){t, src, dst, from < n ? from : n, to};
+    }
+    for (int k = 1; k < threads; k++)
+        if (pthread_create(&th[k], NULL, permute_range, &j[k]) == 0)
+            started = k;
+        else
+            break;
+    permute_range(&j[0]);
+    for (int k = started + 1; k < threads; k++) /* those not started */
+        permute_range(&j[k]);
+    for (int k = 1; k <= started; k++)
+        pthread_join(th[k], NULL);
+}
+
+static double entropy(double p) {
+    if (p <= 0 || p >= 1)
+        return 0;
+    return -(p * log2(p) + (1 - p) * log2(1 - p));
+}
+
+/* Chooses s->perm for the codes (sampled): bits dealt, most informative
+ * first, to the substring with the least entropy so far that has room;
+ * within a substring the most informative bits go to the directory (its
+ * top bits). Leaves the identity when every bit is near-uniform. */
+static void choose_perm(seg_segment *s, const uint8_t *src, size_t n) {
+    for (int j = 0; j < 256; j++)
+        s->perm[j] = (uint8_t)j;
+    if (n < 1024)
+        return;
+    size_t step = n / 65536 + 1, taken = 0;
+    uint32_t ones[256] = {0};
+    for (size_t e = 0; e < n; e += step, taken++) {
+        code256 c;
+        memcpy(&c, src + 32 * e, 32);
+        for (int i = 0; i < 256; i++)
+            ones[i] += (uint32_t)bit_of(&c, i);
+    }
+    double h[256], least = 1;
+    for (int i = 0; i < 256; i++) {
+        h[i] = entropy((double)ones[i] / (double)taken);
+        if (h[i] < least)
+            least = h[i];
+    }
+    if (least > 0.97) /* about p in [0.41, 0.59]: balanced enough */
+        return;
+    int order[256];
+    for (int i = 0; i < 256; i++)
+        order[i] = i;
+    for (int i = 1; i < 256; i++) { /* by entropy, descending */
+        int v = order[i], j = i;
+        while (j && h[order[j - 1]] < h[v])
+            order[j] = order[j - 1], j--;
+        order[j] = v;
+    }
+    double sum[SEG_MAX_SUB] = {0};
+    int fill[SEG_MAX_SUB] = {0};
+    int got[SEG_MAX_SUB][32];
+    for (int k = 0; k < 256; k++) {
+        int best = -1;
+        for (int i = 0; i < s->m; i++)
+            if (fill[i] < s->sub[i].len && (best < 0 || sum[i] < sum[best]))
+                best = i;
+        got[best][fill[best]++] = order[k];
+        sum[best] += h[order[k]];
+    }
+    /* Within a substring, bits are in descending entropy as dealt; place
+     * them from the top (directory) down. */
+    for (int i = 0; i < s->m; i++)
+        for (int k = 0; k < s->sub[i].len; k++)
+            s->perm[s->sub[i].start + s->sub[i].len - 1 - k] = (uint8_t)got[i][k];
+}
+
 /* Whether sorted item k holds the same code as item k - 1. */
 static inline int is_dup(const uint64_t *a, size_t k, const uint8_t *src) {
     return (a[k] >> 24) == (a[k - 1] >> 24) &&
@@ -216,6 +358,18 @@ tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n_in, int 
      * stored and compared once. Equal fingerprints of different codes only
      * mean a duplicate may be missed and stored twice, which is harmless. */
     seg_plan(s, n_in);
+    choose_perm(s, src, n_in);
+    code256 *permuted = NULL;
+    if (seg_perm_tables(s) != TAMIS_OK ||
+        (s->fwd && !(permuted = tamis__huge_alloc(n_in * sizeof *permuted)))) {
+        tamis__free(scratch);
+        seg_free(s);
+        return TAMIS_ERR_NOMEM;
+    }
+    if (permuted) { /* every code into the segment's bit order, once */
+        permute_all(s->fwd, src, permuted, n_in, threads);
+        src = (const uint8_t *)permuted;
+    }
     const seg_sub *u0 = &s->sub[0];
     uint64_t *a = scratch, *tmp = scratch + n_in;
     for (size_t e = 0; e < n_in; e++) {
@@ -236,13 +390,23 @@ tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n_in, int 
         threads = 1;
     if (threads > s->m)
         threads = s->m;
-    seg_plan(s, n); /* the plan follows the distinct codes */
+    /* The plan follows the distinct codes; the permutation was made for
+     * the same substring lengths (m depends on n only through the cost
+     * model, so keep the first plan's m if the second differs). */
+    {
+        seg_segment t2 = *s;
+        seg_plan(&t2, n);
+        if (t2.m == s->m)
+            for (int i = 0; i < s->m; i++)
+                s->sub[i] = t2.sub[i];
+    }
     size_t off[SEG_NOFF];
     size_t total = seg_layout(s, 0, off);
     uint8_t *blk = tamis__huge_alloc(total);
     s->deleted = tamis__calloc(seg_deleted_words(n, nd), sizeof(uint64_t));
     if (!blk || !s->deleted) {
         tamis__huge_free(blk, total);
+        tamis__huge_free(permuted, n_in * sizeof *permuted);
         tamis__free(scratch);
         seg_free(s);
         return TAMIS_ERR_NOMEM;
@@ -268,6 +432,7 @@ tamis_status seg_build(const void *codes, const uint64_t *ids, size_t n_in, int 
         }
     }
     s->codes = c, s->ids = id, s->has_dup = has_dup, s->dup_pos = dup_pos, s->dup_id = dup_id;
+    tamis__huge_free(permuted, n_in * sizeof *permuted);
     tamis__free(scratch);
     scratch = tamis__malloc((size_t)threads * 2 * (n ? n : 1) * sizeof(uint64_t));
     if (!scratch) {
@@ -334,11 +499,19 @@ static int emit_code(const seg_segment *s, size_t p, int d, seg_emit emit, void 
 void seg_for_each(const seg_segment *s, seg_visit f, void *ctx) {
     size_t k = 0;
     for (size_t p = 0; p < s->n; p++) {
+        code256 orig = s->codes[p];
+        if (s->fwd) { /* back to the original bit order */
+            code256 c = orig;
+            memset(&orig, 0, sizeof orig);
+            for (int j = 0; j < 256; j++)
+                if (bit_of(&c, j))
+                    orig.w[s->perm[j] >> 6] |= 1ull << (s->perm[j] & 63);
+        }
         if (!seg_is_deleted(s, p))
-            f(ctx, &s->codes[p], s->ids[p]);
+            f(ctx, &orig, s->ids[p]);
         for (; k < s->nd && s->dup_pos[k] == p; k++)
             if (!seg_is_deleted(s, s->n + k))
-                f(ctx, &s->codes[p], s->dup_id[k]);
+                f(ctx, &orig, s->dup_id[k]);
     }
 }
 
@@ -359,6 +532,7 @@ size_t seg_remove_ids(seg_segment *s, int (*has)(const void *ctx, uint64_t id),
 void seg_free(seg_segment *s) {
     if (!s)
         return;
+    tamis__free(s->fwd);
     tamis__huge_free(s->heap, s->heap_len);
     tamis__free(s->deleted);
     tamis__free(s);
@@ -367,7 +541,8 @@ void seg_free(seg_segment *s) {
 size_t seg_memory(const seg_segment *s) {
     size_t off[SEG_NOFF];
     seg_segment t = *s;
-    return seg_layout(&t, 0, off) + seg_deleted_words(s->n, s->nd) * 8 + sizeof *s;
+    return seg_layout(&t, 0, off) + seg_deleted_words(s->n, s->nd) * 8 + sizeof *s +
+           (s->fwd ? 32 * sizeof *s->fwd : 0);
 }
 
 /* ---- Search ------------------------------------------------------------ */
@@ -506,38 +681,42 @@ static int verify(const seg_segment *s, const code256 *q, int radius, int rp,
 
 /* Many candidates (a query near a large cluster of near-duplicates, whose
  * codes share most substrings) repeat: each would be fetched once per
- * substring it shares. Sorted by position and made unique, each is
- * fetched once, in address order. */
+ * substring it shares. A bitmap of the positions already seen lets each
+ * be fetched once; it costs n / 8 bytes, worth it only for many. */
 #define DEDUP_MIN 4096
 
-static int verify_sorted(const seg_segment *s, const code256 *q, int radius, cand *cv,
-                         size_t nc, seg_emit emit, void *ctx) {
-    _Static_assert(sizeof(cand) == sizeof(uint64_t), "a candidate sorts as a word");
-    uint64_t *a = (uint64_t *)cv, *tmp = tamis__malloc(nc * sizeof *tmp);
-    if (!tmp)
+static int verify_once(const seg_segment *s, const code256 *q, int radius, const cand *cv,
+                       size_t nc, seg_emit emit, void *ctx) {
+    uint64_t *seen = tamis__calloc((s->n + 63) / 64, sizeof *seen);
+    if (!seen)
         return -1;
-    for (size_t k = 0; k < nc; k++) /* the position alone: sub is not needed */
-        a[k] = cv[k].entry;
-    uint64_t *sorted = radix_sort_at(a, tmp, nc, 0, 24);
     int stopped = 0;
     for (size_t k = 0; k < nc && !stopped; k++) {
-        if (k && sorted[k] == sorted[k - 1])
-            continue;
         if (k + AHEAD < nc)
-            __builtin_prefetch(&s->codes[sorted[k + AHEAD]]);
-        size_t p = (size_t)sorted[k];
+            __builtin_prefetch(&s->codes[cv[k + AHEAD].entry]);
+        size_t p = cv[k].entry;
+        uint64_t bit = 1ull << (p & 63);
+        if (seen[p >> 6] & bit)
+            continue;
+        seen[p >> 6] |= bit;
         int d = code_dist(&s->codes[p], q);
         if (d <= radius)
             stopped = emit_code(s, p, d, emit, ctx);
     }
-    tamis__free(tmp);
+    tamis__free(seen);
     return stopped;
 }
 
-int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit,
+int seg_search(const seg_segment *s, const code256 *q0, int radius, seg_emit emit,
                void *ctx) {
     if (s->n == 0 || radius < 0)
         return 0;
+    code256 qp;
+    const code256 *q = q0;
+    if (s->fwd) { /* into the segment's bit order */
+        seg_apply(s->fwd, q0, &qp);
+        q = &qp;
+    }
     int rp = radius / s->m; /* some substring is within rp bits */
     /* Estimated work of probing vs scanning everything (in units of one
      * code comparison; a bucket visit costs a cache miss, ~20 of them). */
@@ -616,7 +795,7 @@ int seg_search(const seg_segment *s, const code256 *q, int radius, seg_emit emit
     /* Sweep 3: the codes. */
     int stopped = -1;
     if (nc >= DEDUP_MIN)
-        stopped = verify_sorted(s, q, radius, cv, nc, emit, ctx);
+        stopped = verify_once(s, q, radius, cv, nc, emit, ctx);
     if (stopped < 0) /* few candidates, or no memory to sort them */
         stopped = verify(s, q, radius, rp, cv, nc, emit, ctx);
     tamis__free(pv);

@@ -60,6 +60,12 @@ typedef struct seg_segment {
     const uint64_t *dup_id;  /* nd */
     int m;                 /* substrings */
     seg_sub sub[SEG_MAX_SUB];
+    /* Codes are stored with their bits permuted so that each substring
+     * holds about the same entropy (biased bits spread out): bit j of a
+     * stored code is bit perm[j] of the original. Identity when the bits
+     * are balanced already (then `fwd` is NULL). */
+    uint8_t perm[256];
+    code256 (*fwd)[256]; /* 32 x 256 byte tables applying perm */
     const uint32_t *dir[SEG_MAX_SUB];  /* 2^B + 1 offsets */
     const uint32_t *post[SEG_MAX_SUB]; /* n postings grouped by bucket:
                                           entry << 8 | inline bits */
@@ -113,5 +119,11 @@ size_t seg_layout(seg_segment *s, size_t base_offset, size_t offsets[]);
 
 /* Chooses m and the substrings for n entries. */
 void seg_plan(seg_segment *s, size_t n);
+
+/* Sets up s->fwd from s->perm (NULL for the identity). */
+tamis_status seg_perm_tables(seg_segment *s);
+
+/* c with its bits permuted by `t` (a 32 x 256 table of masks). */
+void seg_apply(code256 (*t)[256], const code256 *c, code256 *out);
 
 #endif

@@ -41,6 +41,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,7 +83,9 @@ typedef enum tamis_status {
     TAMIS_ERR_CORRUPT = -6,     /* truncated or corrupt data */
     TAMIS_ERR_TOO_LARGE = -7,   /* over a configured limit (e.g. pixels) */
     TAMIS_ERR_INTERNAL = -8,    /* a library it depends on failed */
-    TAMIS_ERR_NOT_FOUND = -9    /* no such item */
+    TAMIS_ERR_NOT_FOUND = -9,   /* no such item */
+    TAMIS_ERR_EXISTS = -10,     /* already exists (a bank name) */
+    TAMIS_ERR_DB = -11          /* the database failed (message says how) */
 } tamis_status;
 
 /* Returns a fixed, static description of `code`. Never NULL. */
@@ -411,6 +414,207 @@ TAMIS_API tamis_status tamis_digest_index_save(const tamis_digest_index *ix,
 TAMIS_API tamis_status tamis_digest_index_load(const char *path,
                                                tamis_digest_index **out,
                                                char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
+ * Banks and their storage
+ *
+ * A bank (a hash list a platform matches against: a GIFCT list, a removal
+ * order's items, its own past removals) holds content items, each with one
+ * or more signals: a signal type ("pdq", "md5", "sha256"; later "vpdq",
+ * "tmk", "text", "url") and its value as text (hex for hashes). Deleting
+ * an item, or disabling it (disabled_until in the future), stops it
+ * matching at once.
+ *
+ * A tamis_db stores them: SQLite by default (a file, WAL, nothing to set
+ * up) or PostgreSQL (several tamis servers sharing one database). Every
+ * change is also written, in the same transaction, to a change log that
+ * matchers follow (tamis_db_changes), so that a hash added through any
+ * path is matchable within a second, on every server.
+ *
+ * Strings in the structs below are owned by whoever filled the struct:
+ * the caller, or the library for results, released with the matching
+ * _clear function. JSON-valued fields (labels, thresholds, policy,
+ * metadata) are JSON texts, checked when stored.
+ * ------------------------------------------------------------------------ */
+
+typedef struct tamis_db tamis_db;
+
+/* Opens (creating if needed, and migrating to the current schema) the
+ * database at `url`: "postgresql://..." or "postgres://..." for
+ * PostgreSQL, "sqlite:PATH" or a plain PATH for SQLite. On error *out is
+ * NULL and err (may be NULL) gets the reason. A handle is used by one
+ * thread at a time; open one per thread. */
+TAMIS_API tamis_status tamis_db_open(const char *url, tamis_db **out, char *err,
+                                     size_t errlen);
+TAMIS_API void tamis_db_close(tamis_db *db);
+TAMIS_API const char *tamis_db_errmsg(const tamis_db *db);
+/* "sqlite" or "postgresql". */
+TAMIS_API const char *tamis_db_backend(const tamis_db *db);
+
+typedef struct tamis_bank {
+    char *name;        /* [A-Z_][A-Z0-9_]*, at most 100 chars (as HMA) */
+    char *description; /* may be NULL */
+    double enabled_ratio; /* HMA's matching_enabled_ratio: 0 = disabled, 1 = on */
+    char *labels;      /* JSON array of strings, or NULL for [] */
+    char *thresholds;  /* JSON object signal type -> max distance, or NULL
+                          for the defaults ({"pdq": 31}) */
+    char *policy;      /* JSON object used by the actions (issue 7), or NULL */
+    int64_t created_at, updated_at; /* Unix seconds; set by the store */
+} tamis_bank;
+
+TAMIS_API void tamis_bank_clear(tamis_bank *b);
+
+/* Creates a bank. TAMIS_ERR_INVALID for a bad name or JSON field;
+ * TAMIS_ERR_EXISTS if the name is taken. */
+TAMIS_API tamis_status tamis_db_bank_create(tamis_db *db, const tamis_bank *b);
+/* Fills *out (clear it after). TAMIS_ERR_NOT_FOUND if there is none. */
+TAMIS_API tamis_status tamis_db_bank_get(tamis_db *db, const char *name, tamis_bank *out);
+/* Replaces every field of bank `name` by b's (b->name may rename it). */
+TAMIS_API tamis_status tamis_db_bank_update(tamis_db *db, const char *name,
+                                            const tamis_bank *b);
+/* Deletes a bank and all its content. */
+TAMIS_API tamis_status tamis_db_bank_delete(tamis_db *db, const char *name);
+/* Calls cb for each bank in name order; cb returns nonzero to stop. The
+ * bank passed is only valid during the call. */
+typedef int (*tamis_bank_cb)(void *ctx, const tamis_bank *b);
+TAMIS_API tamis_status tamis_db_bank_list(tamis_db *db, tamis_bank_cb cb, void *ctx);
+
+typedef struct tamis_signal {
+    char *type;  /* "pdq", "md5", "sha256", ... */
+    char *value; /* lower-case hex for hashes */
+} tamis_signal;
+
+typedef struct tamis_content {
+    int64_t id;            /* set by the store */
+    char *bank;
+    char *labels;          /* JSON array of strings, or NULL */
+    char *source;          /* where it came from (a list, an import), or NULL */
+    char *note;            /* or NULL */
+    char *metadata;        /* JSON object, or NULL */
+    int64_t added_at;      /* Unix seconds; set by the store */
+    int64_t disabled_until;/* Unix seconds; 0 = enabled */
+    size_t n_signals;
+    tamis_signal *signals;
+} tamis_content;
+
+TAMIS_API void tamis_content_clear(tamis_content *c);
+
+/* Adds an item and its signals to c->bank; *id gets its id. Signal values
+ * are checked for their type (64 hex digits for pdq, 32 for md5, 64 for
+ * sha256; others are stored as given) and normalised to lower case. */
+TAMIS_API tamis_status tamis_db_content_add(tamis_db *db, const tamis_content *c,
+                                            int64_t *id);
+/* Adds one signal to an existing item. */
+TAMIS_API tamis_status tamis_db_signal_add(tamis_db *db, int64_t content_id,
+                                           const tamis_signal *s);
+TAMIS_API tamis_status tamis_db_content_get(tamis_db *db, int64_t id, tamis_content *out);
+/* Updates labels, source, note, metadata and disabled_until of item c->id. */
+TAMIS_API tamis_status tamis_db_content_update(tamis_db *db, const tamis_content *c);
+TAMIS_API tamis_status tamis_db_content_delete(tamis_db *db, int64_t id);
+/* Items of a bank with id > after_id, by id, at most `limit` (0 = all). */
+typedef int (*tamis_content_cb)(void *ctx, const tamis_content *c);
+TAMIS_API tamis_status tamis_db_content_list(tamis_db *db, const char *bank,
+                                             int64_t after_id, size_t limit,
+                                             tamis_content_cb cb, void *ctx);
+/* Finds the items of a bank that have this signal (for imports that
+ * delete by hash). */
+TAMIS_API tamis_status tamis_db_content_find(tamis_db *db, const char *bank,
+                                             const tamis_signal *s,
+                                             tamis_content_cb cb, void *ctx);
+
+/* The change log. kind says what changed; the other fields say to what. */
+typedef enum tamis_change_kind {
+    TAMIS_CHANGE_SIGNAL_ADDED = 1,   /* content_id, bank, type, value */
+    TAMIS_CHANGE_CONTENT_DELETED = 2,/* content_id */
+    TAMIS_CHANGE_CONTENT_UPDATED = 3,/* content_id, disabled_until */
+    TAMIS_CHANGE_BANK_UPDATED = 4,   /* bank (enabled, thresholds may change) */
+    TAMIS_CHANGE_BANK_DELETED = 5    /* bank */
+} tamis_change_kind;
+
+typedef struct tamis_change {
+    int64_t seq;
+    tamis_change_kind kind;
+    int64_t content_id;
+    const char *bank, *type, *value;
+    int64_t disabled_until;
+} tamis_change;
+
+typedef int (*tamis_change_cb)(void *ctx, const tamis_change *c);
+/* Calls cb for changes with seq > since, in order, at most `limit` (0 =
+ * all); *last gets the last seq seen (or since). */
+TAMIS_API tamis_status tamis_db_changes(tamis_db *db, int64_t since, size_t limit,
+                                        tamis_change_cb cb, void *ctx, int64_t *last);
+
+/* Every signal of every item of every bank, enabled or not, for building
+ * indexes: calls cb(ctx, content_id, bank, type, value, disabled_until).
+ * *seq gets the change-log position the listing is consistent with. */
+typedef int (*tamis_signal_scan_cb)(void *ctx, int64_t content_id, const char *bank,
+                                    const char *type, const char *value,
+                                    int64_t disabled_until);
+TAMIS_API tamis_status tamis_db_signals_scan(tamis_db *db, tamis_signal_scan_cb cb,
+                                             void *ctx, int64_t *seq);
+
+/* ---- API tokens ---------------------------------------------------------
+ * Clients of the service send "Authorization: Bearer <token>". Tokens are
+ * random, stored only as SHA-256 hashes, and checked in constant time.
+ * Roles: "matcher" (hash, lookup), "curator" (banks, content, imports, and
+ * what matcher may), "admin" (everything). */
+
+#define TAMIS_TOKEN_LEN 43 /* base64url of 32 random bytes */
+
+/* Creates a token for `role` with a label (may be NULL); writes it (NUL
+ * terminated) to token, which must hold TAMIS_TOKEN_LEN + 1 chars. It is
+ * shown once: only its hash is kept. */
+TAMIS_API tamis_status tamis_db_token_create(tamis_db *db, const char *role,
+                                             const char *label, char *token);
+/* TAMIS_OK and the role in role[32] if the token is valid;
+ * TAMIS_ERR_NOT_FOUND otherwise. */
+TAMIS_API tamis_status tamis_db_token_check(tamis_db *db, const char *token, char *role);
+
+/* ---- Import and export --------------------------------------------------
+ * Streaming: rows are read, checked and written in batches; a malformed
+ * row is reported (with its position) and skipped, never stopping the
+ * import. Tombstones in the input (deleted, should_delete, hashStatus
+ * "deleted"...) remove the items with that signal. */
+
+typedef enum tamis_import_format {
+    TAMIS_IMPORT_AUTO = 0,     /* guessed from the first bytes */
+    TAMIS_IMPORT_HMA_LOCAL = 1,/* HMA local_file: "<type> <hash>" per line */
+    TAMIS_IMPORT_HASHLIST = 2, /* tamis hash list (pdq hashes, ids) */
+    TAMIS_IMPORT_PYTX_CSV = 3, /* ThreatExchange/pytx CSV */
+    TAMIS_IMPORT_TCAP_JSON = 4,/* Tech Against Terrorism TCAP hash-list pages */
+    TAMIS_IMPORT_NCMEC_XML = 5,/* NCMEC hash-sharing XML */
+    TAMIS_IMPORT_STOPNCII_JSON = 6 /* StopNCII hash pages */
+} tamis_import_format;
+
+/* Returns "hma", "hashlist", "pytx-csv", "tcap-json", "ncmec-xml",
+ * "stopncii-json", or NULL; and the reverse. */
+TAMIS_API const char *tamis_import_format_name(tamis_import_format f);
+TAMIS_API tamis_import_format tamis_import_format_from_name(const char *name);
+
+typedef struct tamis_import_report {
+    uint64_t read;    /* rows (records) read */
+    uint64_t added;   /* items added */
+    uint64_t removed; /* items removed by tombstones */
+    uint64_t skipped; /* rows skipped: malformed, unsupported type, duplicate */
+} tamis_import_report;
+
+/* Called for each skipped row: its position (line, or record number for
+ * JSON/XML) and why. */
+typedef void (*tamis_import_reject_cb)(void *ctx, uint64_t position, const char *why);
+
+/* Reads `in` (a FILE open for reading) in `format` into bank `bank`
+ * (created if missing, enabled). `source` (may be NULL) is recorded on
+ * each item. */
+TAMIS_API tamis_status tamis_db_import(tamis_db *db, const char *bank, FILE *in,
+                                       tamis_import_format format, const char *source,
+                                       tamis_import_reject_cb reject, void *ctx,
+                                       tamis_import_report *report);
+
+/* Writes bank `bank` to `out` in `format` (HMA local_file, hash list or
+ * pytx CSV). */
+TAMIS_API tamis_status tamis_db_export(tamis_db *db, const char *bank, FILE *out,
+                                       tamis_import_format format, uint64_t *rows);
 
 /* ------------------------------------------------------------------------
  * Hash lists: the plain text format for banks and queries

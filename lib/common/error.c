@@ -20,6 +20,8 @@ const char *tamis_strerror(tamis_status code) {
     case TAMIS_ERR_TOO_LARGE: return "input over the configured limit";
     case TAMIS_ERR_INTERNAL: return "internal error in a dependency";
     case TAMIS_ERR_NOT_FOUND: return "not found";
+    case TAMIS_ERR_EXISTS: return "already exists";
+    case TAMIS_ERR_DB: return "database error";
     }
     return "unknown error";
 }

@@ -9,7 +9,7 @@ static const tamis_status all_codes[] = {
     TAMIS_OK,          TAMIS_ERR_NOMEM,       TAMIS_ERR_INVALID,
     TAMIS_ERR_IO,      TAMIS_ERR_EMPTY,       TAMIS_ERR_UNSUPPORTED,
     TAMIS_ERR_CORRUPT, TAMIS_ERR_TOO_LARGE,   TAMIS_ERR_INTERNAL,
-    TAMIS_ERR_NOT_FOUND, TAMIS_DONE};
+    TAMIS_ERR_NOT_FOUND, TAMIS_ERR_EXISTS, TAMIS_ERR_DB, TAMIS_DONE};
 #define NCODES (sizeof all_codes / sizeof all_codes[0])
 
 TEST(status_values_are_stable) {
@@ -24,6 +24,8 @@ TEST(status_values_are_stable) {
     ASSERT_EQ(TAMIS_ERR_TOO_LARGE, -7);
     ASSERT_EQ(TAMIS_ERR_INTERNAL, -8);
     ASSERT_EQ(TAMIS_ERR_NOT_FOUND, -9);
+    ASSERT_EQ(TAMIS_ERR_EXISTS, -10);
+    ASSERT_EQ(TAMIS_ERR_DB, -11);
     ASSERT_EQ(TAMIS_DONE, 1);
 }
 
@@ -42,7 +44,7 @@ TEST(strerror_every_status_has_distinct_text) {
 }
 
 TEST(strerror_unknown_code_handled) {
-    static const int odd[] = {2, 5, 100, -10, -1000, -2147483647 - 1, 2147483647};
+    static const int odd[] = {2, 5, 100, -12, -1000, -2147483647 - 1, 2147483647};
     for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
         const char *s = tamis_strerror((tamis_status)odd[i]);
         ASSERT(s != NULL);

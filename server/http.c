@@ -1,0 +1,487 @@
+/*
+ * http.c - libmicrohttpd glue: accepts connections, gathers each request
+ * (bounded: body size, header size, connections, time), authenticates it,
+ * dispatches it to its handler, writes the answer and a JSON log line, and
+ * drains in-flight requests on SIGTERM. A background thread keeps the
+ * matcher in step with the database.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <openssl/sha.h>
+
+#include "server.h"
+
+struct srv {
+    srv_config cfg;
+    tamis_matcher *matcher;
+    struct MHD_Daemon *daemon;
+    pthread_t sync_thread;
+    volatile sig_atomic_t stopping;
+};
+
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+
+typedef struct {
+    tamis_db *db;
+    tamis_hasher *hasher, *hasher_v;
+} thread_handles;
+
+static void tls_free(void *p) {
+    thread_handles *t = p;
+    tamis_db_close(t->db);
+    tamis_hasher_free(t->hasher);
+    tamis_hasher_free(t->hasher_v);
+    free(t);
+}
+
+static void tls_init(void) { pthread_key_create(&tls_key, tls_free); }
+
+static thread_handles *handles(void) {
+    pthread_once(&tls_once, tls_init);
+    thread_handles *t = pthread_getspecific(tls_key);
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        pthread_setspecific(tls_key, t);
+    }
+    return t;
+}
+
+tamis_db *srv_db(req *r) {
+    thread_handles *t = handles();
+    if (t && !t->db) {
+        char err[512];
+        if (tamis_db_open(r->s->cfg.db_url, &t->db, err, sizeof err) != TAMIS_OK)
+            fprintf(stderr, "tamis serve: %s\n", err);
+    }
+    return t ? t->db : NULL;
+}
+
+tamis_hasher *srv_hasher(req *r, int variants) {
+    (void)r;
+    thread_handles *t = handles();
+    if (!t)
+        return NULL;
+    tamis_hasher **h = variants ? &t->hasher_v : &t->hasher;
+    if (!*h) {
+        tamis_hash_options o = {variants ? TAMIS_HASH_VARIANTS : 0, 0};
+        tamis_hasher_create(&o, h);
+    }
+    return *h;
+}
+
+tamis_matcher *srv_matcher(req *r) { return r->s->matcher; }
+const srv_config *srv_cfg(req *r) { return &r->s->cfg; }
+
+/* ---- Answers ----------------------------------------------------------- */
+
+void reply_json(req *r, int status, json_t *j) {
+    json_decref(r->json);
+    r->status = status;
+    r->json = j;
+}
+
+void reply_error(req *r, int status, const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* HMA answers errors as {"message": ...} */
+    reply_json(r, status, json_pack("{s:s}", "message", msg));
+}
+
+void reply_text(req *r, int status, const char *ct, char *text, size_t len) {
+    free(r->text);
+    r->status = status;
+    r->text = text;
+    r->text_len = len;
+    r->content_type = ct;
+}
+
+void reply_status(req *r, tamis_status st, const char *what) {
+    switch (st) {
+    case TAMIS_ERR_NOT_FOUND: reply_error(r, 404, "%s not found", what); break;
+    case TAMIS_ERR_EXISTS: reply_error(r, 403, "%s already exists", what); break;
+    case TAMIS_ERR_INVALID: reply_error(r, 400, "invalid %s", what); break;
+    case TAMIS_ERR_UNSUPPORTED: reply_error(r, 400, "unsupported %s", what); break;
+    case TAMIS_ERR_CORRUPT:
+    case TAMIS_ERR_EMPTY: reply_error(r, 400, "%s: %s", what, tamis_strerror(st)); break;
+    case TAMIS_ERR_TOO_LARGE: reply_error(r, 413, "%s too large", what); break;
+    default: reply_error(r, 500, "%s: %s", what, tamis_strerror(st)); break;
+    }
+}
+
+const char *arg(req *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+json_t *body_json(req *r) {
+    json_error_t e;
+    json_t *j = r->body_len ? json_loadb((const char *)r->body, r->body_len, 0, &e) : NULL;
+    if (!j || !json_is_object(j)) {
+        json_decref(j);
+        reply_error(r, 400, "request body must be a JSON object%s%s", r->body_len ? ": " : "",
+                    r->body_len ? e.text : "");
+        return NULL;
+    }
+    return j;
+}
+
+/* ---- Authentication ---------------------------------------------------- */
+
+/* A small cache of recently checked tokens (by their SHA-256), so that a
+ * busy client does not cost a database query per request. Entries live
+ * 5 seconds: a revoked token stops working within that time. */
+#define TOKEN_CACHE 64
+#define TOKEN_TTL 5
+static struct {
+    uint8_t hash[32];
+    srv_role role;
+    time_t at;
+} token_cache[TOKEN_CACHE];
+static pthread_mutex_t token_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static srv_role role_of(const char *name) {
+    if (strcmp(name, "admin") == 0)
+        return ROLE_ADMIN;
+    if (strcmp(name, "curator") == 0)
+        return ROLE_CURATOR;
+    if (strcmp(name, "matcher") == 0)
+        return ROLE_MATCHER;
+    return ROLE_NONE;
+}
+
+static srv_role authenticate(req *r) {
+    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return ROLE_NONE;
+    const char *tok = h + 7;
+    while (*tok == ' ')
+        tok++;
+    size_t len = strlen(tok);
+    if (len == 0 || len > 256)
+        return ROLE_NONE;
+    uint8_t hash[32];
+    SHA256((const unsigned char *)tok, len, hash);
+    time_t now = time(NULL);
+    unsigned slot = (unsigned)(hash[0] | hash[1] << 8) % TOKEN_CACHE;
+    pthread_mutex_lock(&token_mu);
+    srv_role cached = ROLE_NONE;
+    if (now - token_cache[slot].at < TOKEN_TTL && memcmp(token_cache[slot].hash, hash, 32) == 0)
+        cached = token_cache[slot].role;
+    pthread_mutex_unlock(&token_mu);
+    if (cached != ROLE_NONE)
+        return cached;
+    tamis_db *db = srv_db(r);
+    char role[32];
+    if (!db || tamis_db_token_check(db, tok, role) != TAMIS_OK)
+        return ROLE_NONE;
+    srv_role rr = role_of(role);
+    pthread_mutex_lock(&token_mu);
+    memcpy(token_cache[slot].hash, hash, 32);
+    token_cache[slot].role = rr;
+    token_cache[slot].at = now;
+    pthread_mutex_unlock(&token_mu);
+    return rr;
+}
+
+/* ---- Requests ---------------------------------------------------------- */
+
+typedef struct {
+    req r;
+    struct MHD_PostProcessor *pp;
+    int multipart;
+    size_t limit;
+    struct timespec t0;
+} conn_state;
+
+static int grow_append(uint8_t **buf, size_t *len, const char *data, size_t n, size_t limit) {
+    if (*len + n > limit)
+        return -1;
+    uint8_t *b = realloc(*buf, *len + n + 1);
+    if (!b)
+        return -1;
+    memcpy(b + *len, data, n);
+    *len += n;
+    b[*len] = 0;
+    *buf = b;
+    return 0;
+}
+
+static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *ctype,
+                                     const char *enc, const char *data, uint64_t off,
+                                     size_t size) {
+    (void)kind, (void)ctype, (void)enc, (void)off;
+    conn_state *c = cls;
+    /* The first file field is the upload; plain fields are ignored. */
+    if (!filename && c->r.upload_field[0] == 0)
+        return MHD_YES;
+    if (c->r.upload_field[0] == 0)
+        snprintf(c->r.upload_field, sizeof c->r.upload_field, "%s", key ? key : "");
+    else if (strcmp(c->r.upload_field, key ? key : "") != 0)
+        return MHD_YES;
+    if (size && grow_append(&c->r.upload, &c->r.upload_len, data, size, c->limit) != 0) {
+        c->r.body_too_large = 1;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+static void log_request(srv *s, const req *r, double secs) {
+    if (!s->cfg.log)
+        return;
+    char ts[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    static const char *roles[] = {"none", "matcher", "curator", "admin"};
+    json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:f,s:s}", "ts", ts, "method", r->method, "path",
+                          r->path, "status", r->status, "ms", secs * 1000.0, "role",
+                          roles[r->role]);
+    char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    if (line) {
+        flockfile(s->cfg.log);
+        fprintf(s->cfg.log, "%s\n", line);
+        fflush(s->cfg.log);
+        funlockfile(s->cfg.log);
+    }
+    free(line);
+    json_decref(j);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, conn_state *c) {
+    req *r = &c->r;
+    struct MHD_Response *resp;
+    if (r->json) {
+        char *s = json_dumps(r->json, JSON_COMPACT);
+        size_t n = s ? strlen(s) : 0;
+        resp = MHD_create_response_from_buffer(n, s, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+    } else if (r->text) {
+        resp = MHD_create_response_from_buffer(r->text_len, r->text, MHD_RESPMEM_MUST_FREE);
+        r->text = NULL;
+        MHD_add_response_header(resp, "Content-Type",
+                                r->content_type ? r->content_type : "text/plain");
+    } else {
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (r->status == 401)
+        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - c->t0.tv_sec) + (double)(t1.tv_nsec - c->t0.tv_nsec) * 1e-9;
+    metrics_request(r->route ? r->route : "other", r->status, secs);
+    log_request(r->s, r, secs);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *data, size_t *size, void **con_cls) {
+    (void)version;
+    srv *s = cls;
+    conn_state *c = *con_cls;
+    if (!c) {
+        /* First call: headers only. */
+        c = calloc(1, sizeof *c);
+        if (!c)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &c->t0);
+        c->r.s = s;
+        c->r.conn = conn;
+        c->r.method = method;
+        c->r.path = url;
+        c->r.status = 500;
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+        c->multipart = ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+        c->limit = c->multipart ? s->cfg.max_upload : s->cfg.max_body;
+        if (c->multipart)
+            c->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_field, c);
+        *con_cls = c;
+        return MHD_YES;
+    }
+    if (*size) {
+        /* Body data. */
+        if (!c->r.body_too_large) {
+            if (c->pp) {
+                if (MHD_post_process(c->pp, data, *size) != MHD_YES && !c->r.body_too_large)
+                    c->r.body_too_large = 2; /* malformed form */
+            } else if (grow_append(&c->r.body, &c->r.body_len, data, *size, c->limit) != 0) {
+                c->r.body_too_large = 1;
+            }
+        }
+        *size = 0;
+        return MHD_YES;
+    }
+    /* The whole request is in. */
+    req *r = &c->r;
+    int known = 0;
+    const route *rt = route_find(method, url, r->params, &known);
+    if (!rt) {
+        r->route = known ? "method-not-allowed" : "not-found";
+        reply_error(r, known ? 405 : 404, "no such endpoint: %s %s", method, url);
+    } else {
+        r->route = rt->pattern;
+        r->role = rt->role == ROLE_NONE ? ROLE_NONE : authenticate(r);
+        if (rt->role != ROLE_NONE && r->role == ROLE_NONE)
+            reply_error(r, 401, "missing or invalid token (Authorization: Bearer ...)");
+        else if (r->role < rt->role)
+            reply_error(r, 403, "this token's role may not %s %s", method, rt->pattern);
+        else if (r->body_too_large == 1)
+            reply_error(r, 413, "request body over the limit of %zu bytes", c->limit);
+        else if (r->body_too_large == 2)
+            reply_error(r, 400, "malformed multipart form");
+        else
+            rt->fn(r);
+    }
+    return send_reply(conn, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)cls, (void)conn, (void)toe;
+    conn_state *c = *con_cls;
+    if (!c)
+        return;
+    if (c->pp)
+        MHD_destroy_post_processor(c->pp);
+    json_decref(c->r.json);
+    free(c->r.text);
+    free(c->r.body);
+    free(c->r.upload);
+    free(c);
+    *con_cls = NULL;
+}
+
+/* ---- The matcher's sync thread ----------------------------------------- */
+
+static void *sync_loop(void *p) {
+    srv *s = p;
+    while (!s->stopping) {
+        size_t n;
+        tamis_status st = tamis_matcher_sync(s->matcher, &n);
+        if (st != TAMIS_OK)
+            fprintf(stderr, "tamis serve: sync: %s\n", tamis_strerror(st));
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+/* ---- Running ----------------------------------------------------------- */
+
+static volatile sig_atomic_t got_signal;
+static void on_signal(int sig) { got_signal = sig; }
+
+static int parse_listen(const char *s, struct sockaddr_in *a) {
+    char host[256];
+    const char *colon = strrchr(s, ':');
+    if (!colon || (size_t)(colon - s) >= sizeof host)
+        return -1;
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = 0;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535)
+        return -1;
+    memset(a, 0, sizeof *a);
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (host[0] == 0 || strcmp(host, "*") == 0)
+        a->sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
+                       &a->sin_addr) != 1)
+        return -1;
+    return 0;
+}
+
+int srv_run(const srv_config *cfg) {
+    srv *s = calloc(1, sizeof *s);
+    if (!s)
+        return 1;
+    s->cfg = *cfg;
+    struct sockaddr_in addr;
+    if (parse_listen(cfg->listen, &addr) != 0) {
+        fprintf(stderr, "tamis serve: bad --listen '%s' (want ADDR:PORT)\n", cfg->listen);
+        free(s);
+        return 2;
+    }
+    char err[512];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (tamis_matcher_create(cfg->db_url, &s->matcher, err, sizeof err) != TAMIS_OK) {
+        fprintf(stderr, "tamis serve: %s\n", err);
+        free(s);
+        return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    s->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0,
+        NULL, NULL,
+        on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    if (!s->daemon) {
+        fprintf(stderr, "tamis serve: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
+        tamis_matcher_free(s->matcher);
+        free(s);
+        return 1;
+    }
+    pthread_create(&s->sync_thread, NULL, sync_loop, s);
+    fprintf(stderr,
+            "tamis serve: listening on %s (%d threads); %zu pdq, %zu md5, %zu sha256 signals "
+            "loaded in %.2f s\n",
+            cfg->listen, threads, tamis_matcher_count(s->matcher, "pdq"),
+            tamis_matcher_count(s->matcher, "md5"), tamis_matcher_count(s->matcher, "sha256"),
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    while (!got_signal)
+        pause();
+
+    /* Drain: stop accepting, let in-flight requests finish (up to the
+     * connection timeout), then stop. */
+    fprintf(stderr, "tamis serve: signal %d, draining\n", (int)got_signal);
+    MHD_quiesce_daemon(s->daemon);
+    for (unsigned waited = 0; waited < cfg->timeout_s * 10; waited++) {
+        const union MHD_DaemonInfo *i =
+            MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!i || i->num_connections == 0)
+            break;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(s->daemon);
+    s->stopping = 1;
+    pthread_join(s->sync_thread, NULL);
+    tamis_matcher_free(s->matcher);
+    free(s);
+    fprintf(stderr, "tamis serve: stopped\n");
+    return 0;
+}

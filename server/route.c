@@ -1,0 +1,87 @@
+/*
+ * route.c - the table of endpoints: method, path pattern ({} matches one
+ * path segment), the least role allowed, and the handler. Paths and
+ * answers follow Meta's HMA where it has the endpoint (doc/hma-api.md);
+ * doc/api.md and doc/openapi.yaml describe them all, and a test checks
+ * that they agree with this table.
+ */
+#include <string.h>
+
+#include "server.h"
+
+static const route routes[] = {
+    {"GET", "/status/live", ROLE_NONE, h_live},
+    {"GET", "/status", ROLE_MATCHER, h_status},
+    {"GET", "/metrics", ROLE_MATCHER, h_metrics},
+    {"POST", "/h/hash", ROLE_MATCHER, h_hash},
+    {"GET", "/m/lookup", ROLE_MATCHER, h_lookup},
+    {"POST", "/m/lookup", ROLE_MATCHER, h_match_upload},
+    {"GET", "/m/raw_lookup", ROLE_MATCHER, h_raw_lookup},
+    {"POST", "/m/compare", ROLE_MATCHER, h_compare},
+    {"GET", "/m/index/status", ROLE_MATCHER, h_index_status},
+    {"POST", "/m/match", ROLE_MATCHER, h_match_upload},
+    {"GET", "/c/banks", ROLE_MATCHER, h_banks_list},
+    {"POST", "/c/banks", ROLE_CURATOR, h_bank_create},
+    {"GET", "/c/bank/{}", ROLE_MATCHER, h_bank_get},
+    {"PUT", "/c/bank/{}", ROLE_CURATOR, h_bank_update},
+    {"DELETE", "/c/bank/{}", ROLE_CURATOR, h_bank_delete},
+    {"POST", "/c/bank/{}/content", ROLE_CURATOR, h_content_add},
+    {"GET", "/c/bank/{}/content/{}", ROLE_MATCHER, h_content_get},
+    {"PUT", "/c/bank/{}/content/{}", ROLE_CURATOR, h_content_update},
+    {"DELETE", "/c/bank/{}/content/{}", ROLE_CURATOR, h_content_delete},
+    {"POST", "/c/bank/{}/signal", ROLE_CURATOR, h_signal_add},
+    {"POST", "/c/bank/{}/import", ROLE_CURATOR, h_bank_import},
+    {"GET", "/c/bank/{}/export", ROLE_CURATOR, h_bank_export},
+};
+
+const route *route_table(size_t *n) {
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+/* Matches `path` against `pattern`, writing each {} segment's start into
+ * params (the segments are copied into buf, NUL-separated). */
+static int match(const char *pattern, const char *path, const char *params[4], char *buf,
+                 size_t cap) {
+    int np = 0;
+    size_t used = 0;
+    while (*pattern && *path) {
+        if (pattern[0] == '{' && pattern[1] == '}') {
+            const char *end = strchr(path, '/');
+            size_t len = end ? (size_t)(end - path) : strlen(path);
+            if (len == 0 || np == 4 || used + len + 1 > cap)
+                return 0;
+            memcpy(buf + used, path, len);
+            buf[used + len] = 0;
+            params[np++] = buf + used;
+            used += len + 1;
+            path += len;
+            pattern += 2;
+        } else if (*pattern == *path) {
+            pattern++, path++;
+        } else {
+            return 0;
+        }
+    }
+    /* a trailing slash is accepted */
+    if (*path == '/' && path[1] == 0)
+        path++;
+    return *pattern == 0 && *path == 0;
+}
+
+const route *route_find(const char *method, const char *path, const char *params[4],
+                        int *path_known) {
+    static __thread char buf[1024];
+    *path_known = 0;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const char *p[4] = {0};
+        if (!match(routes[i].pattern, path, p, buf, sizeof buf))
+            continue;
+        *path_known = 1;
+        if (strcmp(routes[i].method, method) == 0) {
+            memcpy(params, p, sizeof p);
+            return &routes[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,124 @@
+/*
+ * server.h - the HTTP service behind `tamis serve` (internal to server/).
+ *
+ * http.c runs libmicrohttpd and turns each request into a `req`; route.c
+ * finds the handler and checks the caller's role; one file per resource
+ * answers: status.c (/status, /metrics), hash.c (/h), match.c (/m),
+ * banks.c and content.c (/c). The service uses only the public API of
+ * libtamis: a tamis_matcher shared by all threads, and per-thread
+ * tamis_db and tamis_hasher handles.
+ */
+#ifndef TAMIS_SERVER_H
+#define TAMIS_SERVER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "tamis.h"
+
+typedef struct srv_config {
+    const char *db_url;
+    const char *listen;       /* ADDR:PORT */
+    size_t max_body;          /* JSON bodies */
+    size_t max_upload;        /* media uploads */
+    unsigned max_connections;
+    unsigned timeout_s;       /* per connection, idle */
+    int threads;              /* 0 = cores */
+    int use_variants;         /* query with the variant hashes too */
+    FILE *log;                /* JSON lines, or NULL */
+} srv_config;
+
+/* Roles, each allowed what the ones before it are. */
+typedef enum { ROLE_NONE = 0, ROLE_MATCHER = 1, ROLE_CURATOR = 2, ROLE_ADMIN = 3 } srv_role;
+
+typedef struct srv srv;
+
+/* One request as the handlers see it. */
+typedef struct req {
+    srv *s;
+    struct MHD_Connection *conn;
+    const char *method, *path;
+    const char *params[4]; /* path segments matched by {} in the route */
+    srv_role role;
+    /* The body: raw bytes for JSON, or the uploaded file of a multipart
+     * form (field name in upload_field). */
+    uint8_t *body;
+    size_t body_len;
+    int body_too_large;
+    uint8_t *upload;
+    size_t upload_len;
+    char upload_field[64];
+    /* The answer. */
+    int status;
+    json_t *json;       /* owned; sent as application/json */
+    char *text;         /* or plain text (owned), with content_type */
+    size_t text_len;
+    const char *content_type;
+    const char *route;  /* the route pattern, for metrics */
+} req;
+
+/* Per-thread handles, opened on first use. */
+tamis_db *srv_db(req *r);
+tamis_hasher *srv_hasher(req *r, int variants);
+tamis_matcher *srv_matcher(req *r);
+const srv_config *srv_cfg(req *r);
+
+/* Answers. */
+void reply_json(req *r, int status, json_t *j);   /* takes j */
+void reply_error(req *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void reply_text(req *r, int status, const char *content_type, char *text, size_t len);
+/* Maps a library status to an HTTP error reply. */
+void reply_status(req *r, tamis_status st, const char *what);
+
+/* A query-string argument, or NULL. */
+const char *arg(req *r, const char *name);
+/* The body parsed as JSON (NULL and a 400 reply when it is not). */
+json_t *body_json(req *r);
+
+/* Handlers. */
+typedef void (*handler)(req *r);
+void h_status(req *r);
+void h_live(req *r);
+void h_metrics(req *r);
+void h_hash(req *r);
+void h_lookup(req *r);
+void h_raw_lookup(req *r);
+void h_compare(req *r);
+void h_index_status(req *r);
+void h_match_upload(req *r);
+void h_banks_list(req *r);
+void h_bank_create(req *r);
+void h_bank_get(req *r);
+void h_bank_update(req *r);
+void h_bank_delete(req *r);
+void h_content_add(req *r);
+void h_content_get(req *r);
+void h_content_update(req *r);
+void h_content_delete(req *r);
+void h_signal_add(req *r);
+void h_bank_import(req *r);
+void h_bank_export(req *r);
+
+/* Routing. */
+typedef struct route {
+    const char *method, *pattern;
+    srv_role role; /* ROLE_NONE: no token needed */
+    handler fn;
+} route;
+const route *route_find(const char *method, const char *path, const char *params[4],
+                        int *path_known);
+/* All routes, for the OpenAPI consistency test. */
+const route *route_table(size_t *n);
+
+/* Metrics (metrics.c). */
+void metrics_request(const char *rt, int status, double seconds);
+void metrics_match(const char *bank, const char *signal_type);
+char *metrics_render(tamis_matcher *m, size_t *len);
+
+/* Runs the service until SIGTERM/SIGINT; returns a process exit status. */
+int srv_run(const srv_config *cfg);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * status.c - liveness, status and Prometheus metrics.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+void h_live(req *r) {
+    /* As HMA: a plain body, no token needed, for load balancers. */
+    char *t = strdup("I-AM-ALIVE");
+    reply_text(r, 200, "text/plain", t, t ? strlen(t) : 0);
+}
+
+void h_status(req *r) {
+    tamis_matcher *m = srv_matcher(r);
+    tamis_db *db = srv_db(r);
+    reply_json(r, 200,
+               json_pack("{s:s,s:s,s:s,s:I,s:{s:I,s:I,s:I}}", "status", "I-AM-ALIVE", "version",
+                         tamis_version(), "db", db ? tamis_db_backend(db) : "unavailable",
+                         "change_seq", (json_int_t)tamis_matcher_seq(m), "signals", "pdq",
+                         (json_int_t)tamis_matcher_count(m, "pdq"), "md5",
+                         (json_int_t)tamis_matcher_count(m, "md5"), "sha256",
+                         (json_int_t)tamis_matcher_count(m, "sha256")));
+}
+
+void h_metrics(req *r) {
+    size_t len;
+    char *t = metrics_render(srv_matcher(r), &len);
+    if (!t) {
+        reply_error(r, 500, "out of memory");
+        return;
+    }
+    reply_text(r, 200, "text/plain; version=0.0.4", t, len);
+}

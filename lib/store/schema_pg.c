@@ -1,0 +1,62 @@
+/*
+ * schema_pg.c - the PostgreSQL schema, as the ordered list of migrations
+ * that builds it. A released step is never edited: changes come as new
+ * steps at the end (db.c applies the missing ones at open).
+ */
+#include "store.h"
+
+const tamis__migration tamis__pg_migrations[] = {
+    {1,
+     /* Banks are referred to by id, so that a rename touches one row.
+      * JSON fields are kept as text, exactly as given (as in SQLite). */
+     "CREATE TABLE banks ("
+     "  id bigserial PRIMARY KEY,"
+     "  name text NOT NULL UNIQUE,"
+     "  description text,"
+     "  enabled_ratio double precision NOT NULL DEFAULT 1,"
+     "  labels text,"
+     "  thresholds text,"
+     "  policy text,"
+     "  created_at bigint NOT NULL,"
+     "  updated_at bigint NOT NULL);"
+     "CREATE TABLE content ("
+     "  id bigserial PRIMARY KEY,"
+     "  bank_id bigint NOT NULL REFERENCES banks(id) ON DELETE CASCADE,"
+     "  labels text,"
+     "  source text,"
+     "  note text,"
+     "  metadata text,"
+     "  added_at bigint NOT NULL,"
+     "  disabled_until bigint NOT NULL DEFAULT 0);"
+     "CREATE INDEX content_bank ON content(bank_id, id);"
+     "CREATE TABLE signals ("
+     "  id bigserial PRIMARY KEY,"
+     "  content_id bigint NOT NULL REFERENCES content(id) ON DELETE CASCADE,"
+     "  type text NOT NULL,"
+     "  value text NOT NULL,"
+     "  UNIQUE (content_id, type, value));"
+     "CREATE INDEX signals_value ON signals(type, value);"
+     "CREATE TABLE changes ("
+     "  seq bigserial PRIMARY KEY,"
+     "  kind integer NOT NULL,"
+     "  content_id bigint,"
+     "  bank text,"
+     "  type text,"
+     "  value text,"
+     "  disabled_until bigint);"
+     "CREATE TABLE tokens ("
+     "  hash text PRIMARY KEY,"
+     "  role text NOT NULL,"
+     "  label text,"
+     "  created_at bigint NOT NULL);"
+     /* Wakes the servers that LISTEN tamis_changes when a transaction that
+      * wrote changes commits (PostgreSQL sends notifications at commit,
+      * and folds identical ones of a transaction into one). */
+     "CREATE FUNCTION tamis_notify_changes() RETURNS trigger LANGUAGE plpgsql AS $$"
+     "  BEGIN PERFORM pg_notify('tamis_changes', ''); RETURN NULL; END $$;"
+     "CREATE TRIGGER changes_notify AFTER INSERT ON changes"
+     "  FOR EACH STATEMENT EXECUTE FUNCTION tamis_notify_changes();"},
+};
+
+const size_t tamis__pg_n_migrations =
+    sizeof tamis__pg_migrations / sizeof tamis__pg_migrations[0];

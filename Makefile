@@ -11,7 +11,7 @@ DESTDIR    ?=
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-DEPS    := libjpeg libpng libwebp libwebpdemux libcrypto jansson libxml-2.0
+DEPS    := libjpeg libpng libwebp libwebpdemux libcrypto sqlite3 libpq jansson libxml-2.0
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS))
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEPS)) -lgif
 

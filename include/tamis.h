@@ -434,7 +434,22 @@ TAMIS_API tamis_status tamis_digest_index_load(const char *path,
  * Strings in the structs below are owned by whoever filled the struct:
  * the caller, or the library for results, released with the matching
  * _clear function. JSON-valued fields (labels, thresholds, policy,
- * metadata) are JSON texts, checked when stored.
+ * metadata) are JSON texts, checked when stored (TAMIS_ERR_INVALID
+ * otherwise) and given back exactly as stored; NULL stays NULL. Text
+ * fields must be UTF-8.
+ *
+ * Functions that call back return TAMIS_DONE when the callback stopped
+ * them by returning nonzero. A callback may call other functions on the
+ * same handle (look a bank up, delete the item it was given), except that
+ * tamis_db_signals_scan's may only read.
+ *
+ * On PostgreSQL, every transaction that writes to the change log sends
+ * NOTIFY tamis_changes when it commits (from a trigger of the schema), so
+ * that other servers can LISTEN on the channel rather than poll; on
+ * SQLite, followers poll tamis_db_changes, which is one index lookup when
+ * there is nothing new. Writers are serialised (one write transaction at
+ * a time per database; on SQLite a writer waits up to 5 s for another),
+ * so that the change log's order is the order changes were committed in.
  * ------------------------------------------------------------------------ */
 
 typedef struct tamis_db tamis_db;
@@ -464,12 +479,13 @@ typedef struct tamis_bank {
 
 TAMIS_API void tamis_bank_clear(tamis_bank *b);
 
-/* Creates a bank. TAMIS_ERR_INVALID for a bad name or JSON field;
- * TAMIS_ERR_EXISTS if the name is taken. */
+/* Creates a bank. TAMIS_ERR_INVALID for a bad name or JSON field, or an
+ * enabled_ratio outside 0..1; TAMIS_ERR_EXISTS if the name is taken. */
 TAMIS_API tamis_status tamis_db_bank_create(tamis_db *db, const tamis_bank *b);
 /* Fills *out (clear it after). TAMIS_ERR_NOT_FOUND if there is none. */
 TAMIS_API tamis_status tamis_db_bank_get(tamis_db *db, const char *name, tamis_bank *out);
-/* Replaces every field of bank `name` by b's (b->name may rename it). */
+/* Replaces every field of bank `name` by b's (b->name may rename it;
+ * TAMIS_ERR_EXISTS if that name is taken). created_at is kept. */
 TAMIS_API tamis_status tamis_db_bank_update(tamis_db *db, const char *name,
                                             const tamis_bank *b);
 /* Deletes a bank and all its content. */
@@ -499,19 +515,26 @@ typedef struct tamis_content {
 
 TAMIS_API void tamis_content_clear(tamis_content *c);
 
-/* Adds an item and its signals to c->bank; *id gets its id. Signal values
- * are checked for their type (64 hex digits for pdq, 32 for md5, 64 for
- * sha256; others are stored as given) and normalised to lower case. */
+/* Adds an item and its signals (at least one) to c->bank; *id (may be
+ * NULL) gets its id; ids are never reused. c->id, added_at and the
+ * signals' order are the store's. A signal type is 1 to 32 characters of
+ * [a-z0-9_]; values are checked for their type (64 hex digits for pdq, 32
+ * for md5, 64 for sha256, normalised to lower case; other types: any
+ * non-empty text, stored as given). TAMIS_ERR_NOT_FOUND if the bank does
+ * not exist; TAMIS_ERR_INVALID if a signal is bad or given twice. */
 TAMIS_API tamis_status tamis_db_content_add(tamis_db *db, const tamis_content *c,
                                             int64_t *id);
-/* Adds one signal to an existing item. */
+/* Adds one signal to an existing item (checked and normalised as above).
+ * TAMIS_ERR_EXISTS if the item already has it. */
 TAMIS_API tamis_status tamis_db_signal_add(tamis_db *db, int64_t content_id,
                                            const tamis_signal *s);
 TAMIS_API tamis_status tamis_db_content_get(tamis_db *db, int64_t id, tamis_content *out);
 /* Updates labels, source, note, metadata and disabled_until of item c->id. */
 TAMIS_API tamis_status tamis_db_content_update(tamis_db *db, const tamis_content *c);
 TAMIS_API tamis_status tamis_db_content_delete(tamis_db *db, int64_t id);
-/* Items of a bank with id > after_id, by id, at most `limit` (0 = all). */
+/* Items of a bank with id > after_id, by id, at most `limit` (0 = all),
+ * read a page at a time (items added meanwhile may be listed too).
+ * TAMIS_ERR_NOT_FOUND if the bank does not exist. */
 typedef int (*tamis_content_cb)(void *ctx, const tamis_content *c);
 TAMIS_API tamis_status tamis_db_content_list(tamis_db *db, const char *bank,
                                              int64_t after_id, size_t limit,
@@ -522,13 +545,21 @@ TAMIS_API tamis_status tamis_db_content_find(tamis_db *db, const char *bank,
                                              const tamis_signal *s,
                                              tamis_content_cb cb, void *ctx);
 
-/* The change log. kind says what changed; the other fields say to what. */
+/* The change log. kind says what changed; the other fields say to what
+ * (fields not listed are 0 or NULL). */
 typedef enum tamis_change_kind {
-    TAMIS_CHANGE_SIGNAL_ADDED = 1,   /* content_id, bank, type, value */
-    TAMIS_CHANGE_CONTENT_DELETED = 2,/* content_id */
-    TAMIS_CHANGE_CONTENT_UPDATED = 3,/* content_id, disabled_until */
-    TAMIS_CHANGE_BANK_UPDATED = 4,   /* bank (enabled, thresholds may change) */
-    TAMIS_CHANGE_BANK_DELETED = 5    /* bank */
+    /* content_id, bank, type, value (as stored), disabled_until (the
+     * item's): one per signal, when an item is added and when a signal is
+     * added to it */
+    TAMIS_CHANGE_SIGNAL_ADDED = 1,
+    TAMIS_CHANGE_CONTENT_DELETED = 2,/* content_id, bank */
+    TAMIS_CHANGE_CONTENT_UPDATED = 3,/* content_id, bank, disabled_until */
+    /* bank: created or updated (enabled_ratio, thresholds... may have
+     * changed: read it again). When it was renamed, bank is the new name
+     * and value the former one. */
+    TAMIS_CHANGE_BANK_UPDATED = 4,
+    /* bank, with all its items: one change for the whole bank */
+    TAMIS_CHANGE_BANK_DELETED = 5
 } tamis_change_kind;
 
 typedef struct tamis_change {
@@ -541,13 +572,20 @@ typedef struct tamis_change {
 
 typedef int (*tamis_change_cb)(void *ctx, const tamis_change *c);
 /* Calls cb for changes with seq > since, in order, at most `limit` (0 =
- * all); *last gets the last seq seen (or since). */
+ * all); *last (may be NULL) gets the seq of the last change passed to cb
+ * (or since). Seqs increase but may have gaps. The strings of a change
+ * are valid during the call. On error *last is left as it was. */
 TAMIS_API tamis_status tamis_db_changes(tamis_db *db, int64_t since, size_t limit,
                                         tamis_change_cb cb, void *ctx, int64_t *last);
 
 /* Every signal of every item of every bank, enabled or not, for building
- * indexes: calls cb(ctx, content_id, bank, type, value, disabled_until).
- * *seq gets the change-log position the listing is consistent with. */
+ * indexes: calls cb(ctx, content_id, bank, type, value, disabled_until),
+ * in no particular order, strings valid during the call. *seq (may be
+ * NULL) gets the change-log position the listing is consistent with: it
+ * reflects every change up to *seq and none after, so a follower goes on
+ * with tamis_db_changes(db, *seq, ...). The listing is one snapshot of
+ * the database: cb may read through the handle (and sees that snapshot)
+ * but not write. Not allowed inside an import's open transaction. */
 typedef int (*tamis_signal_scan_cb)(void *ctx, int64_t content_id, const char *bank,
                                     const char *type, const char *value,
                                     int64_t disabled_until);
@@ -562,13 +600,15 @@ TAMIS_API tamis_status tamis_db_signals_scan(tamis_db *db, tamis_signal_scan_cb 
 
 #define TAMIS_TOKEN_LEN 43 /* base64url of 32 random bytes */
 
-/* Creates a token for `role` with a label (may be NULL); writes it (NUL
+/* Creates a token for `role` ("matcher", "curator" or "admin", else
+ * TAMIS_ERR_INVALID) with a label (may be NULL); writes it (NUL
  * terminated) to token, which must hold TAMIS_TOKEN_LEN + 1 chars. It is
  * shown once: only its hash is kept. */
 TAMIS_API tamis_status tamis_db_token_create(tamis_db *db, const char *role,
                                              const char *label, char *token);
 /* TAMIS_OK and the role in role[32] if the token is valid;
- * TAMIS_ERR_NOT_FOUND otherwise. */
+ * TAMIS_ERR_NOT_FOUND otherwise (whatever the string: a token that is
+ * not 43 base64url characters is simply unknown). */
 TAMIS_API tamis_status tamis_db_token_check(tamis_db *db, const char *token, char *role);
 
 /* ---- Import and export --------------------------------------------------

@@ -17,6 +17,18 @@ tally() { # reads a runner's output, echoes it, adds its summary line
     done
 }
 out=$(mktemp)
+# The PostgreSQL backend's tests use a throwaway server (tests/pg.sh),
+# unless TAMIS_TEST_PG already names one; without either they are skipped.
+if [ -z "${TAMIS_TEST_PG:-}" ]; then
+    pgdir=$(mktemp -d)
+    trap 'sh tests/pg.sh stop "$pgdir"; rm -f "$out"' EXIT
+    trap 'exit 130' INT TERM
+    if url=$(sh tests/pg.sh start "$pgdir" 2>"$out"); then
+        export TAMIS_TEST_PG="$url"
+    else
+        echo "note: no PostgreSQL server for the tests ($(tail -n 1 "$out")); they are skipped"
+    fi
+fi
 "$B/tests/run" "$@" > "$out" 2>&1; rc=$?
 tally < "$out"
 [ $rc -ne 0 ] && ! grep -q ' passed, ' "$out" && total_f=$((total_f + 1))

@@ -70,6 +70,8 @@ static tamis_status check_json(tamis__err *e, const char *what, const char *text
         return TAMIS_OK;
     json_error_t je;
     json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (!j && json_error_code(&je) == json_error_out_of_memory)
+        return tamis__fail(e, TAMIS_ERR_NOMEM, "out of memory checking %s", what);
     if (!j)
         return tamis__fail(e, TAMIS_ERR_INVALID, "%s is not JSON: %s (column %d)",
                            what, je.text, je.column);

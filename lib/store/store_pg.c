@@ -112,6 +112,16 @@ static int64_t cell_int(PGresult *r, int row, int col) {
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
+/* Clears the result of an UPDATE or DELETE: TAMIS_ERR_NOT_FOUND if it
+ * changed no row. */
+static tamis_status changed_one(pg_db *d, PGresult *r, const char *what) {
+    tamis_status st = TAMIS_OK;
+    if (strcmp(PQcmdTuples(r), "0") == 0)
+        st = tamis__fail(&d->base.err, TAMIS_ERR_NOT_FOUND, "no such %s", what);
+    PQclear(r);
+    return st;
+}
+
 /* ---- Handle and transactions --------------------------------------------- */
 
 static void pg_close(tamis_db *db) {
@@ -217,12 +227,7 @@ static tamis_status pg_bank_update(tamis_db *db, int64_t id, const tamis_bank *b
                             "WHERE id = $1",
                             "ittfttti", id, b->name, b->description, b->enabled_ratio,
                             b->labels, b->thresholds, b->policy, now);
-    if (st != TAMIS_OK)
-        return st;
-    if (strcmp(PQcmdTuples(r), "0") == 0)
-        st = tamis__fail(&d->base.err, TAMIS_ERR_NOT_FOUND, "no such bank");
-    PQclear(r);
-    return st;
+    return st ? st : changed_one(d, r, "bank");
 }
 
 /* ---- Items and signals --------------------------------------------------------- */
@@ -309,12 +314,7 @@ static tamis_status pg_content_update(tamis_db *db, const tamis_content *c) {
                             "metadata = $5, disabled_until = $6 WHERE id = $1",
                             "itttti", c->id, c->labels, c->source, c->note, c->metadata,
                             c->disabled_until);
-    if (st != TAMIS_OK)
-        return st;
-    if (strcmp(PQcmdTuples(r), "0") == 0)
-        st = tamis__fail(&d->base.err, TAMIS_ERR_NOT_FOUND, "no such item");
-    PQclear(r);
-    return st;
+    return st ? st : changed_one(d, r, "item");
 }
 
 /* DELETE by id: banks and items alike. */
@@ -322,12 +322,7 @@ static tamis_status delete_one(tamis_db *db, const char *sql, const char *what, 
     pg_db *d = (pg_db *)db;
     PGresult *r;
     tamis_status st = query(d, &r, sql, "i", id);
-    if (st != TAMIS_OK)
-        return st;
-    if (strcmp(PQcmdTuples(r), "0") == 0)
-        st = tamis__fail(&d->base.err, TAMIS_ERR_NOT_FOUND, "no such %s", what);
-    PQclear(r);
-    return st;
+    return st ? st : changed_one(d, r, what);
 }
 
 static tamis_status pg_bank_delete(tamis_db *db, int64_t id) {

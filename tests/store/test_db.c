@@ -1046,7 +1046,7 @@ static void *write_thread(void *arg) {
 
 typedef struct follower {
     const char *url;
-    volatile int stop;
+    _Atomic int stop;
     tamis_status st;
     recs seen;
 } follower;
@@ -1057,9 +1057,13 @@ static void *follow_thread(void *arg) {
     tamis_db *db = NULL;
     f->st = tamis_db_open(f->url, &db, NULL, 0);
     int64_t last = 0;
-    for (int done = 0; f->st == TAMIS_OK && !done;) {
-        done = f->stop; /* one more read after the writers finish */
+    while (f->st == TAMIS_OK) {
+        /* After the writers finish, read until nothing is left. */
+        int stop = f->stop;
+        int64_t before = last;
         f->st = tamis_db_changes(db, last, 50, record_change, &f->seen, &last);
+        if (stop && last == before)
+            break;
     }
     tamis_db_close(db);
     return NULL;

@@ -31,11 +31,14 @@
  *
  * Safety: a DOCTYPE anywhere in the input ends the read before the parser
  * sees it (so no entity is ever declared: no billion laughs, no external
- * entities), the input must be in an ASCII-compatible encoding (so that
- * this check sees the bytes the parser sees), and the parser runs with
- * XML_PARSE_NONET, without XML_PARSE_NOENT, DTD loading or XML_PARSE_HUGE
- * (libxml2's own limits on depth and text stay on). libxml2 reports errors
- * to us, never to stderr.
+ * entities). For that check to see the bytes the parser reads, the parser
+ * reads UTF-8 only, whatever the document declares (XML_PARSE_IGNORE_ENC:
+ * a declared UTF-7 could spell "<!DOCTYPE" as "+ADw-!DOCTYPE"), and input
+ * that does not start with '<' or holds a NUL byte (UTF-16, UCS-4) is
+ * refused. The parser runs with XML_PARSE_NONET, without XML_PARSE_NOENT,
+ * DTD loading or XML_PARSE_HUGE (libxml2's own limits on depth and text
+ * stay on). libxml2's errors, including those it sends to its per-thread
+ * generic channel, come to us during the read, never to stderr.
  */
 #include <jansson.h>
 #include <libxml/parser.h>
@@ -66,8 +69,12 @@ static int source_read(void *ctx, char *buf, int len) {
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)buf[i];
+        if (c == 0) { /* never in UTF-8 XML; always in UTF-16 and UCS-4 */
+            s->not_xml = 1;
+            return -1;
+        }
         if (!s->started) {
-            if (strchr(" \t\r\n\xEF\xBB\xBF", c) && c)
+            if (strchr(" \t\r\n\xEF\xBB\xBF", c))
                 continue;
             if (c != '<') {
                 s->not_xml = 1;
@@ -132,6 +139,14 @@ static void on_error(void *arg, xmlErrorPtr error) {
         n--;
     rd->errmsg[n] = '\0';
     rd->errline = error->line;
+}
+
+/* For the messages libxml2 sends to its generic channel (those of its I/O
+ * and encoding layers, which have no parser context): ours go through the
+ * structured channel instead, so these are dropped. */
+static void quiet(void *ctx, const char *msg, ...) {
+    (void)ctx;
+    (void)msg;
 }
 
 /* Appends n bytes to the arena; returns the offset where they start. */
@@ -414,8 +429,16 @@ tamis_status tamis__read_ncmec_xml(FILE *in, const tamis__reader_cb *cb, tamis__
         return tamis__fail(err, TAMIS_ERR_NOMEM, "out of memory");
     }
     xmlInitParser();
-    rd->xr = xmlReaderForIO(source_read, NULL, &src, NULL, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    /* libxml2's error channels are per thread: take them for this read */
+    xmlGenericErrorFunc old_generic = xmlGenericError;
+    void *old_generic_ctx = xmlGenericErrorContext;
+    xmlStructuredErrorFunc old_structured = xmlStructuredError;
+    void *old_structured_ctx = xmlStructuredErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet);
+    xmlSetStructuredErrorFunc(rd, on_error);
+    rd->xr = xmlReaderForIO(source_read, NULL, &src, NULL, "UTF-8",
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                XML_PARSE_IGNORE_ENC);
     int ret = -1, rc = 0, created = rd->xr != NULL;
     if (created) {
         xmlTextReaderSetStructuredErrorHandler(rd->xr, on_error, rd);
@@ -424,6 +447,8 @@ tamis_status tamis__read_ncmec_xml(FILE *in, const tamis__reader_cb *cb, tamis__
                 break;
         xmlFreeTextReader(rd->xr);
     }
+    xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+    xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
     tamis_status st = TAMIS_OK;
     if (rc > 0)
         st = TAMIS_DONE;
@@ -434,7 +459,7 @@ tamis_status tamis__read_ncmec_xml(FILE *in, const tamis__reader_cb *cb, tamis__
                          "XML with a DOCTYPE is not accepted (no DTDs or entities)");
     else if (src.not_xml)
         st = tamis__fail(err, TAMIS_ERR_UNSUPPORTED,
-                         "not XML in an ASCII-compatible encoding: it does not start with '<'");
+                         "not UTF-8 XML: it does not start with '<', or holds a NUL byte");
     else if (src.io_error)
         st = tamis__fail(err, TAMIS_ERR_IO, "read error after byte %llu",
                          (unsigned long long)src.bytes);

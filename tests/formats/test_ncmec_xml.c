@@ -59,6 +59,29 @@ TEST(ncmec_xml_doctype_after_a_long_prolog_is_refused) {
     collected_free(&c);
 }
 
+TEST(ncmec_xml_declared_encoding_cannot_hide_a_doctype) {
+    /* In UTF-7, "+ADw-" is '<': were the declaration obeyed, this would
+     * declare an entity. It is read as UTF-8, where it is not well-formed. */
+    collected c = {0};
+    ASSERT_EQ(collect_str(tamis__read_ncmec_xml,
+                          "<?xml version=\"1.0\" encoding=\"UTF-7\"?>"
+                          "+ADw-!DOCTYPE q +AFs-+ADw-!ENTITY e +ACI-x+ACI-+AD4-+AF0-+AD4-"
+                          "<queryResult><images><image><id>+ACY-e+ADs-</id>"
+                          "<fingerprints><md5>a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1</md5>"
+                          "</fingerprints></image></images></queryResult>", &c),
+              TAMIS_ERR_CORRUPT);
+    ASSERT_EQ(c.n, 0);
+    collected_free(&c);
+    /* and a declaration naming an encoding libxml2 does not know is ignored */
+    ASSERT_OK(collect_str(tamis__read_ncmec_xml,
+                          "<?xml version=\"1.0\" encoding=\"x-no-such\"?>"
+                          "<queryResult><images><image><id>i</id><fingerprints>"
+                          "<md5>a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1</md5></fingerprints></image>"
+                          "</images></queryResult>", &c));
+    EXPECT_LINES(&c, "1 add md5 a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1 id=i meta={\"media\":\"image\"}");
+    collected_free(&c);
+}
+
 TEST(ncmec_xml_not_well_formed_ends_the_read_quietly) {
     collected c = {0};
     /* libxml2 must not print: stderr goes to a file that must stay empty */
@@ -67,6 +90,14 @@ TEST(ncmec_xml_not_well_formed_ends_the_read_quietly) {
     ASSERT(saved >= 0 && fd >= 0);
     dup2(fd, 2);
     tamis_status st = collect_file(tamis__read_ncmec_xml, "ncmec_broken.xml", &c);
+    /* and the other ways a read fails, which must be as quiet */
+    collected q = {0};
+    collect_file(tamis__read_ncmec_xml, "ncmec_xxe.xml", &q);
+    collect_str(tamis__read_ncmec_xml, "<queryResult>\xff\xfe</queryResult>", &q);
+    collect_str(tamis__read_ncmec_xml, "<?xml version=\"1.0\" encoding=\"UCS-4\"?><q/>", &q);
+    collect_mem(tamis__read_ncmec_xml, "<a>\0</a>", 8, &q);
+    collect_str(tamis__read_ncmec_xml, "<queryResult><images>", &q);
+    collected_free(&q);
     fflush(stderr);
     dup2(saved, 2);
     close(fd);
@@ -88,11 +119,14 @@ TEST(ncmec_xml_whole_file_failures) {
     ASSERT_EQ(collect_str(tamis__read_ncmec_xml, "", &c), TAMIS_ERR_EMPTY);
     collected_free(&c);
     ASSERT_EQ(collect_str(tamis__read_ncmec_xml, "pdq f8f8", &c), TAMIS_ERR_UNSUPPORTED);
-    ASSERT_STR_EQ(c.err.msg, "not XML in an ASCII-compatible encoding: it does not start with '<'");
+    ASSERT_STR_EQ(c.err.msg, "not UTF-8 XML: it does not start with '<', or holds a NUL byte");
     collected_free(&c);
-    /* UTF-16 would hide a DOCTYPE from the byte check: refused */
+    /* UTF-16, with or without a byte-order mark, would hide a DOCTYPE from
+     * the byte check: refused */
     ASSERT_EQ(collect_mem(tamis__read_ncmec_xml, "\xFF\xFE<\0q\0/\0>\0", 10, &c),
               TAMIS_ERR_UNSUPPORTED);
+    collected_free(&c);
+    ASSERT_EQ(collect_mem(tamis__read_ncmec_xml, "<\0q\0/\0>\0", 8, &c), TAMIS_ERR_UNSUPPORTED);
     collected_free(&c);
     ASSERT_EQ(collect_str(tamis__read_ncmec_xml, "<?xml version=\"1.0\"?><other><a/></other>", &c),
               TAMIS_ERR_UNSUPPORTED);

@@ -12,8 +12,11 @@ DESTDIR    ?=
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 DEPS    := libjpeg libpng libwebp libwebpdemux libcrypto sqlite3 libpq jansson libxml-2.0
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS))
+# The service (server/) links libmicrohttpd; the library does not.
+SRV_DEPS := libmicrohttpd
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) $(SRV_DEPS))
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEPS)) -lgif
+SRV_LIBS   := $(shell $(PKG_CONFIG) --libs $(SRV_DEPS))
 
 # -ffp-contract=off: PDQ must round every float operation as the reference
 # does, so no multiply-add may be fused. On x86-64 the baseline is
@@ -42,7 +45,7 @@ endif
 VERSION := $(shell sed -n 's/^\#define TAMIS_VERSION_STRING "\(.*\)"/\1/p' include/tamis.h)
 
 LIB_SRC  := $(wildcard lib/*/*.c)
-CLI_SRC  := $(wildcard cli/*.c)
+CLI_SRC  := $(wildcard cli/*.c) $(wildcard server/*.c)
 TEST_SRC := tests/main.c $(wildcard tests/*/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -65,7 +68,7 @@ $(B)/libtamis.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libtamis.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(B)/tamis: $(CLI_OBJ) $(B)/libtamis.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libtamis.a $(LDLIBS_ALL)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libtamis.a $(LDLIBS_ALL) $(SRV_LIBS)
 
 # Made at install time, so that it names the PREFIX of that install.
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \

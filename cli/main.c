@@ -15,6 +15,10 @@ static void usage(FILE *f) {
             "  hash      hash images (PDQ, MD5, SHA-256); see 'tamis hash --help'\n"
             "  match     match hashes against a bank; see 'tamis match --help'\n"
             "  index     build and save the index of a bank\n"
+            "  serve     run the matching service (HTTP API); see 'tamis serve --help'\n"
+            "  token     create API tokens: tamis token create --role ROLE\n"
+            "  import    import a hash list into a bank\n"
+            "  export    export a bank's hashes\n"
             "  version   print the version\n");
 }
 
@@ -36,6 +40,14 @@ int main(int argc, char **argv) {
         return cmd_match(argc - 1, argv + 1);
     if (strcmp(cmd, "index") == 0)
         return cmd_index(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 1, argv + 1);
+    if (strcmp(cmd, "token") == 0)
+        return cmd_token(argc - 1, argv + 1);
+    if (strcmp(cmd, "import") == 0)
+        return cmd_import(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tamis %s\n", tamis_version());
         return EXIT_OK;

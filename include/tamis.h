@@ -657,6 +657,59 @@ TAMIS_API tamis_status tamis_db_export(tamis_db *db, const char *bank, FILE *out
                                        tamis_import_format format, uint64_t *rows);
 
 /* ------------------------------------------------------------------------
+ * The matcher: every bank's signals in memory, kept in step with the db
+ *
+ * A tamis_matcher loads the signals of all banks into indexes (PDQ by
+ * Hamming distance, digests exactly) and follows the database's change
+ * log (tamis_matcher_sync, called by a background thread in the service
+ * every 200 ms), so that an item added, disabled or deleted on any server
+ * sharing the database matches or stops matching within a second. Lookups
+ * may run on many threads while a sync applies changes.
+ * ------------------------------------------------------------------------ */
+
+typedef struct tamis_matcher tamis_matcher;
+
+/* One match: the bank item whose signal matched, and how. */
+typedef struct tamis_match {
+    const char *bank;     /* valid during the callback */
+    int64_t content_id;
+    const char *signal_type;
+    int distance;         /* 0 for exact signals */
+    double enabled_ratio; /* the bank's; banks at 0 never match. A caller
+                             sampling as HMA does (match when ratio >=
+                             a coin flip per lookup) uses it. */
+} tamis_match;
+
+typedef int (*tamis_match_cb)(void *ctx, const tamis_match *m);
+
+/* Opens the database at db_url and loads every signal. */
+TAMIS_API tamis_status tamis_matcher_create(const char *db_url, tamis_matcher **out,
+                                            char *err, size_t errlen);
+TAMIS_API void tamis_matcher_free(tamis_matcher *m);
+
+/* Applies the changes logged since the last sync. *applied (may be NULL)
+ * gets their number. */
+TAMIS_API tamis_status tamis_matcher_sync(tamis_matcher *m, size_t *applied);
+
+/* Matches a signal given as text (type "pdq", "md5", "sha256"): calls cb
+ * for every enabled item of a bank with enabled_ratio > 0 whose signal is
+ * within the bank's threshold for that type (or `radius` if >= 0), while
+ * holding a read lock: cb must not call the matcher. Unknown types:
+ * TAMIS_ERR_UNSUPPORTED; a malformed value: TAMIS_ERR_INVALID. */
+TAMIS_API tamis_status tamis_matcher_lookup(tamis_matcher *m, const char *type,
+                                            const char *value, int radius,
+                                            tamis_match_cb cb, void *ctx);
+
+/* The same for a PDQ hash already in binary form. */
+TAMIS_API tamis_status tamis_matcher_lookup_pdq(tamis_matcher *m, const tamis_pdq *q,
+                                                int radius, tamis_match_cb cb, void *ctx);
+
+/* Number of signals of `type` indexed, and the change-log position the
+ * matcher has applied. */
+TAMIS_API size_t tamis_matcher_count(tamis_matcher *m, const char *type);
+TAMIS_API int64_t tamis_matcher_seq(tamis_matcher *m);
+
+/* ------------------------------------------------------------------------
  * Hash lists: the plain text format for banks and queries
  *
  * One hash per line as 64 hex digits (either case), optionally followed by

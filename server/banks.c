@@ -89,7 +89,7 @@ void h_bank_create(req *r) {
     char *dumps[3] = {0};
     if (bank_from_json(r, body, &b, dumps) == 0) {
         if (!b.name) {
-            reply_error(r, 400, "name is required");
+            reply_error(r, 422, "name is required");
         } else {
             tamis_db *db = srv_db(r);
             tamis_status st = db ? tamis_db_bank_create(db, &b) : TAMIS_ERR_DB;

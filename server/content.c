@@ -5,11 +5,22 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "server.h"
 
 int hash_upload(req *r, int variants, tamis_image_hash *out);
 json_t *bank_json(const tamis_bank *b);
+
+/* HMA's disable_until_ts: 1 = enabled, 0 = disabled, else disabled until
+ * that time. tamis's disabled_until: 0 = enabled, else until that time
+ * (INT64_MAX: for good). */
+static json_int_t to_hma_disable(int64_t d) {
+    return d == 0 ? 1 : d == INT64_MAX ? 0 : (json_int_t)d;
+}
+static int64_t from_hma_disable(json_int_t v) {
+    return v == 1 ? 0 : v == 0 ? INT64_MAX : (int64_t)v;
+}
 
 static int parse_id(req *r, const char *s, int64_t *id) {
     char *end;
@@ -108,7 +119,7 @@ void h_signal_add(req *r) {
             json_decref(body);
             return;
         }
-        sig[n].type = (char *)type;
+        sig[n].type = strcmp(type, "video_md5") == 0 ? (char *)"md5" : (char *)type;
         sig[n++].value = (char *)json_string_value(v);
     }
     if (n == 0)
@@ -120,7 +131,7 @@ void h_signal_add(req *r) {
 
 static json_t *content_json(const tamis_content *c, int with_signals) {
     json_t *j = json_pack("{s:I,s:I,s:n}", "id", (json_int_t)c->id, "disable_until_ts",
-                          (json_int_t)c->disabled_until, "original_media_uri");
+                          to_hma_disable(c->disabled_until), "original_media_uri");
     tamis_bank b;
     memset(&b, 0, sizeof b);
     b.name = c->bank;
@@ -155,9 +166,17 @@ static int load_item(req *r, tamis_content *c) {
         return -1;
     tamis_db *db = srv_db(r);
     memset(c, 0, sizeof *c);
-    tamis_status st = db ? tamis_db_content_get(db, id, c) : TAMIS_ERR_DB;
-    if (st == TAMIS_OK && strcmp(c->bank, r->params[0]) != 0)
-        st = TAMIS_ERR_NOT_FOUND; /* an item of another bank */
+    /* As HMA: the bank in the path must exist; the item is found by id. */
+    tamis_bank b;
+    memset(&b, 0, sizeof b);
+    tamis_status st = db ? tamis_db_bank_get(db, r->params[0], &b) : TAMIS_ERR_DB;
+    tamis_bank_clear(&b);
+    if (st == TAMIS_ERR_NOT_FOUND) {
+        reply_error(r, 404, "bank '%s' not found", r->params[0]);
+        return -1;
+    }
+    if (st == TAMIS_OK)
+        st = tamis_db_content_get(db, id, c);
     if (st != TAMIS_OK) {
         tamis_content_clear(c);
         if (st == TAMIS_ERR_NOT_FOUND)
@@ -191,18 +210,30 @@ void h_content_update(req *r) {
     char *meta = NULL, *labels = NULL, *note = NULL;
     if ((v = json_object_get(body, "disable_until_ts"))) {
         if (!json_is_integer(v)) {
-            reply_error(r, 400, "disable_until_ts must be an integer");
+            reply_error(r, 400, "Invalid int: 'disable_until_ts'");
             goto out;
         }
-        c.disabled_until = (int64_t)json_integer_value(v);
+        json_int_t t = json_integer_value(v);
+        if (t < 0) {
+            reply_error(r, 400, "disable_until_ts must be a non-negative integer");
+            goto out;
+        }
+        if (t > (json_int_t)time(NULL) + 5LL * 365 * 86400) {
+            reply_error(r, 400, "disable_until_ts must be less than 5 years in the future");
+            goto out;
+        }
+        c.disabled_until = from_hma_disable(t);
     }
     if ((v = json_object_get(body, "note"))) {
-        if (!json_is_string(v) && !json_is_null(v)) {
-            reply_error(r, 400, "note should be a string");
+        if ((!json_is_string(v) && !json_is_null(v)) ||
+            (json_is_string(v) && strlen(json_string_value(v)) > 255)) {
+            reply_error(r, 400, "note should be a string of at most 255 characters");
             goto out;
         }
         free(c.note);
-        c.note = note = json_is_null(v) ? NULL : strdup(json_string_value(v));
+        /* "" or null clears it */
+        c.note = note = json_is_null(v) || !*json_string_value(v) ? NULL
+                                                                  : strdup(json_string_value(v));
     }
     if ((v = json_object_get(body, "metadata"))) {
         free(c.metadata);
@@ -214,8 +245,17 @@ void h_content_update(req *r) {
     }
     tamis_db *db = srv_db(r);
     tamis_status st = tamis_db_content_update(db, &c);
-    if (st == TAMIS_OK)
-        reply_json(r, 200, content_json(&c, 0));
+    if (st == TAMIS_OK) {
+        /* HMA answers a PUT with its stored record, not the GET shape. */
+        json_t *um = c.metadata ? json_loads(c.metadata, 0, NULL) : NULL;
+        reply_json(r, 200,
+                   json_pack("{s:{s:s,s:f},s:{},s:I,s:I,s:o,s:n,s:o}", "bank", "name", c.bank,
+                             "matching_enabled_ratio", 1.0, "collab_metadata",
+                             "disable_until_ts", to_hma_disable(c.disabled_until), "id",
+                             (json_int_t)c.id, "note",
+                             c.note ? json_string(c.note) : json_null(), "original_media_uri",
+                             "user_metadata", um ? um : json_null()));
+    }
     else if (st == TAMIS_ERR_INVALID)
         reply_error(r, 400, "%s", tamis_db_errmsg(db));
     else
@@ -228,13 +268,31 @@ out:
 }
 
 void h_content_delete(req *r) {
-    tamis_content c;
-    if (load_item(r, &c) != 0)
+    /* As HMA: the bank must exist; {"deleted": 1}, or 0 for no such id. */
+    int64_t id;
+    tamis_db *db = srv_db(r);
+    tamis_bank b;
+    memset(&b, 0, sizeof b);
+    tamis_status st = db ? tamis_db_bank_get(db, r->params[0], &b) : TAMIS_ERR_DB;
+    tamis_bank_clear(&b);
+    if (st == TAMIS_ERR_NOT_FOUND) {
+        reply_error(r, 404, "bank '%s' not found", r->params[0]);
         return;
-    tamis_status st = tamis_db_content_delete(srv_db(r), c.id);
-    tamis_content_clear(&c);
-    if (st == TAMIS_OK)
-        reply_json(r, 200, json_pack("{s:s}", "message", "Done"));
+    }
+    if (st != TAMIS_OK) {
+        reply_status(r, st, "bank");
+        return;
+    }
+    char *end;
+    long long v = strtoll(r->params[1], &end, 10);
+    if (*end || v <= 0) {
+        reply_json(r, 200, json_pack("{s:i}", "deleted", 0));
+        return;
+    }
+    id = v;
+    st = tamis_db_content_delete(db, id);
+    if (st == TAMIS_OK || st == TAMIS_ERR_NOT_FOUND)
+        reply_json(r, 200, json_pack("{s:i}", "deleted", st == TAMIS_OK));
     else
         reply_status(r, st, "content");
 }

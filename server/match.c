@@ -50,6 +50,11 @@ static int collect(void *ctx, const tamis_match *m) {
     json_t *item;
     if (c->flat && !c->with_distance) {
         item = json_integer(m->content_id);
+    } else if (!c->variant) {
+        /* HMA gives distances as strings ("distance": "0"). */
+        char d[16];
+        snprintf(d, sizeof d, "%d", m->distance);
+        item = json_pack("{s:I,s:s}", "bank_content_id", (json_int_t)m->content_id, "distance", d);
     } else {
         item = json_pack("{s:I,s:i}", "bank_content_id", (json_int_t)m->content_id, "distance",
                          m->distance);
@@ -84,6 +89,8 @@ static double coin_flip(req *r) {
 }
 
 static int lookup_into(req *r, const char *type, const char *value, collector *c) {
+    if (strcmp(type, "video_md5") == 0) /* HMA's name for a file's MD5 */
+        type = "md5";
     tamis_status st = tamis_matcher_lookup(srv_matcher(r), type, value, -1, collect, c);
     if (st == TAMIS_ERR_UNSUPPORTED) {
         reply_error(r, 400, "No such SignalType '%s'", type);
@@ -120,11 +127,13 @@ void h_lookup(req *r) {
 void h_raw_lookup(req *r) {
     const char *type = arg(r, "signal_type"), *value = arg(r, "signal");
     if (!type || !value) {
-        reply_error(r, 400, "signal_type and signal are required");
+        /* HMA's request validation answers 422 */
+        reply_error(r, 422, "signal_type and signal are required");
         return;
     }
     const char *wd = arg(r, "include_distance");
-    collector c = {NULL, json_array(), 0.0, NULL, NULL, wd && strcmp(wd, "true") == 0};
+    int with_d = wd && (strcmp(wd, "true") == 0 || strcmp(wd, "1") == 0 || strcmp(wd, "yes") == 0);
+    collector c = {NULL, json_array(), 0.0, arg(r, "banks"), NULL, with_d};
     if (lookup_into(r, type, value, &c) == 0)
         reply_json(r, 200, json_pack("{s:o}", "matches", c.flat));
     else

@@ -11,7 +11,8 @@
 
 static const route routes[] = {
     {"GET", "/status/live", ROLE_NONE, h_live},
-    {"GET", "/status", ROLE_MATCHER, h_status},
+    {"GET", "/status", ROLE_MATCHER, h_ready},
+    {"GET", "/status/info", ROLE_MATCHER, h_status},
     {"GET", "/metrics", ROLE_MATCHER, h_metrics},
     {"POST", "/h/hash", ROLE_MATCHER, h_hash},
     {"GET", "/m/lookup", ROLE_MATCHER, h_lookup},

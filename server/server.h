@@ -81,6 +81,7 @@ json_t *body_json(req *r);
 /* Handlers. */
 typedef void (*handler)(req *r);
 void h_status(req *r);
+void h_ready(req *r);
 void h_live(req *r);
 void h_metrics(req *r);
 void h_hash(req *r);

@@ -12,6 +12,13 @@ void h_live(req *r) {
     reply_text(r, 200, "text/plain", t, t ? strlen(t) : 0);
 }
 
+void h_ready(req *r) {
+    /* As HMA's /status: plain text. The matcher is loaded before the
+     * server listens, so it is always ready. */
+    char *t = strdup("I-AM-ALIVE");
+    reply_text(r, 200, "text/plain", t, t ? strlen(t) : 0);
+}
+
 void h_status(req *r) {
     tamis_matcher *m = srv_matcher(r);
     tamis_db *db = srv_db(r);

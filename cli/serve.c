@@ -1,0 +1,82 @@
+/*
+ * serve.c - `tamis serve`: the matching service (server/), with its
+ * options.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../server/server.h"
+#include "cli.h"
+
+#define DEFAULT_DB "tamis.db"
+
+int cmd_serve(int argc, char **argv) {
+    static const struct option lo[] = {{"db", required_argument, NULL, 'd'},
+                                       {"listen", required_argument, NULL, 'l'},
+                                       {"threads", required_argument, NULL, 't'},
+                                       {"max-body", required_argument, NULL, 'b'},
+                                       {"max-upload", required_argument, NULL, 'u'},
+                                       {"max-connections", required_argument, NULL, 'c'},
+                                       {"timeout", required_argument, NULL, 'T'},
+                                       {"variants", no_argument, NULL, 'v'},
+                                       {"quiet", no_argument, NULL, 'q'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    srv_config cfg = {DEFAULT_DB, "127.0.0.1:8080", 1 << 20, 64 << 20, 1024, 30, 0, 0, stderr};
+    unsigned long long v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:l:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'd': cfg.db_url = optarg; break;
+        case 'l': cfg.listen = optarg; break;
+        case 'v': cfg.use_variants = 1; break;
+        case 'q': cfg.log = NULL; break;
+        case 't':
+        case 'b':
+        case 'u':
+        case 'c':
+        case 'T':
+            if (parse_count(optarg, &v)) {
+                fprintf(stderr, "tamis serve: --%s needs a positive number\n",
+                        c == 't' ? "threads" : c == 'b' ? "max-body" : c == 'u' ? "max-upload"
+                        : c == 'c' ? "max-connections" : "timeout");
+                return EXIT_USAGE;
+            }
+            if (c == 't')
+                cfg.threads = (int)v;
+            else if (c == 'b')
+                cfg.max_body = (size_t)v;
+            else if (c == 'u')
+                cfg.max_upload = (size_t)v;
+            else if (c == 'c')
+                cfg.max_connections = (unsigned)v;
+            else
+                cfg.timeout_s = (unsigned)v;
+            break;
+        case 'h':
+            printf("usage: tamis serve [--db URL] [--listen ADDR:PORT] [options]\n"
+                   "\n"
+                   "Serves the matching API (doc/api.md) on ADDR:PORT (default\n"
+                   "127.0.0.1:8080) from the database URL (default tamis.db, SQLite;\n"
+                   "postgresql://... for PostgreSQL, shared by several servers).\n"
+                   "Every endpoint but /status/live needs a token: tamis token create.\n"
+                   "\n"
+                   "  --threads N           request threads (default: cores)\n"
+                   "  --max-body BYTES      JSON bodies (default 1 MiB)\n"
+                   "  --max-upload BYTES    uploads (default 64 MiB)\n"
+                   "  --max-connections N   (default 1024)\n"
+                   "  --timeout SECONDS     idle connection timeout, and drain time (default 30)\n"
+                   "  --variants            /m/match queries with rotations, mirrors, trimmed\n"
+                   "  --quiet               no JSON request log on stderr\n");
+            return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "tamis serve: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    return srv_run(&cfg);
+}

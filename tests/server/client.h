@@ -1,0 +1,45 @@
+/* client.h - a minimal HTTP/1.1 client and a `tamis serve` fixture for the
+ * service's tests (over real TCP on loopback). */
+#ifndef TAMIS_TEST_CLIENT_H
+#define TAMIS_TEST_CLIENT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct {
+    int status;
+    char *body; /* NUL-terminated; free it */
+    size_t len;
+    char headers[2048];
+} http_resp;
+
+/* Sends one request (Connection: close) and reads the whole answer.
+ * Returns 0, or -1 if the connection failed. */
+int http_do(int port, const char *method, const char *path, const char *token,
+            const char *content_type, const void *body, size_t len, http_resp *out);
+
+/* A multipart/form-data body with one file field; free the result. */
+char *multipart(const char *field, const char *filename, const void *data, size_t len,
+                size_t *out_len, char *content_type, size_t ct_cap);
+
+typedef struct {
+    pid_t pid;
+    int port;
+    char db[4096];
+    char log[4096];
+} server_proc;
+
+/* Starts build/tamis serve on a free port with database `db` and waits
+ * until /status/live answers; fails the test otherwise. */
+void server_start(server_proc *s, const char *db, const char *extra_args);
+/* Sends SIGTERM and waits; returns the exit status (or -1). */
+int server_stop(server_proc *s);
+
+/* Creates a token with `role` in database `db` (through the CLI). */
+char *make_token(const char *db, const char *role);
+
+/* The database URLs the service suite runs against: SQLite in the test's
+ * temp dir, and PostgreSQL when TAMIS_TEST_PG is set. */
+int backends(char urls[2][4096]);
+
+#endif

@@ -1,0 +1,463 @@
+/*
+ * test_api.c - the service (server/) over real HTTP on loopback, against
+ * SQLite and, when TAMIS_TEST_PG is set, PostgreSQL: every endpoint, every
+ * role, bad input, limits, concurrent writes and lookups, replicas, drain.
+ * Shapes follow HMA's (doc/hma-api.md).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "../test.h"
+#include "client.h"
+#include "tamis.h"
+
+static const char *H1 = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+/* H1 with its last 3 bits flipped (...22 -> ...25: 0x22 ^ 0x07) */
+static const char *H1_3 = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b25";
+static const char *FAR = "5555555555555555555555555555555555555555555555555555555555555555";
+
+typedef struct {
+    server_proc srv;
+    char *admin, *curator, *matcher;
+    char bank[64];
+} fixture;
+
+static void up(fixture *f, const char *db, const char *extra) {
+    memset(f, 0, sizeof *f);
+    /* tokens first: the CLI creates the database */
+    f->admin = make_token(db, "admin");
+    f->curator = make_token(db, "curator");
+    f->matcher = make_token(db, "matcher");
+    server_start(&f->srv, db, extra);
+    /* bank names unique per run, as the PostgreSQL database is shared */
+    snprintf(f->bank, sizeof f->bank, "T%d_%ld", (int)getpid(), (long)(rand() % 100000));
+}
+
+static void down(fixture *f) {
+    ASSERT_EQ(server_stop(&f->srv), 0); /* drained and exited cleanly */
+    free(f->admin), free(f->curator), free(f->matcher);
+}
+
+static int req(fixture *f, const char *method, const char *path, const char *tok,
+               const char *json, http_resp *r) {
+    ASSERT_EQ(http_do(f->srv.port, method, path, tok, json ? "application/json" : NULL, json,
+                      json ? strlen(json) : 0, r),
+              0);
+    return r->status;
+}
+
+static json_t *parse(const http_resp *r) {
+    json_error_t e;
+    json_t *j = json_loadb(r->body, r->len, JSON_DECODE_ANY, &e);
+    if (!j)
+        FAIL("not JSON (status %d): %s", r->status, r->body);
+    return j;
+}
+
+static void create_bank(fixture *f) {
+    http_resp r;
+    char body[256];
+    snprintf(body, sizeof body, "{\"name\":\"%s\"}", f->bank);
+    ASSERT_EQ(req(f, "POST", "/c/banks", f->curator, body, &r), 201);
+    free(r.body);
+}
+
+/* Adds a PDQ signal as an item; returns its id. */
+static long long add_pdq(fixture *f, const char *hex) {
+    http_resp r;
+    char path[256], body[256];
+    snprintf(path, sizeof path, "/c/bank/%s/signal", f->bank);
+    snprintf(body, sizeof body, "{\"pdq\":\"%s\"}", hex);
+    ASSERT_EQ(req(f, "POST", path, f->curator, body, &r), 200);
+    json_t *j = parse(&r);
+    long long id = json_integer_value(json_object_get(j, "id"));
+    ASSERT_GT(id, 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(j, "signals"), "pdq")), hex);
+    json_decref(j);
+    free(r.body);
+    return id;
+}
+
+/* The lookup answer for hex, polled until `want` matches of the bank are
+ * there (a write is matchable within a second) or 3 s pass. */
+static json_t *lookup_until(fixture *f, const char *hex, size_t want) {
+    char path[512];
+    snprintf(path, sizeof path, "/m/lookup?signal_type=pdq&signal=%s", hex);
+    for (int i = 0; i < 30; i++) {
+        http_resp r;
+        ASSERT_EQ(req(f, "GET", path, f->matcher, NULL, &r), 200);
+        json_t *j = parse(&r);
+        free(r.body);
+        if (json_array_size(json_object_get(j, f->bank)) == want || i == 29)
+            return j;
+        json_decref(j);
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+#define EACH_BACKEND(body)                                                                     \
+    do {                                                                                       \
+        char urls_[2][4096];                                                                   \
+        int nb_ = backends(urls_);                                                             \
+        for (int b_ = 0; b_ < nb_; b_++) {                                                     \
+            const char *db = urls_[b_];                                                        \
+            body;                                                                              \
+        }                                                                                      \
+    } while (0)
+
+static void t_status_and_roles(const char *db) {
+    fixture f;
+    up(&f, db, NULL);
+    http_resp r;
+    ASSERT_EQ(req(&f, "GET", "/status/live", NULL, NULL, &r), 200);
+    ASSERT_STR_EQ(r.body, "I-AM-ALIVE");
+    free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/status", NULL, NULL, &r), 401); /* token needed */
+    free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/status", "not-a-token", NULL, &r), 401);
+    free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/status", f.matcher, NULL, &r), 200);
+    ASSERT_STR_EQ(r.body, "I-AM-ALIVE");
+    free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/status/info", f.matcher, NULL, &r), 200);
+    json_t *j = parse(&r);
+    ASSERT(json_object_get(j, "signals") != NULL);
+    json_decref(j), free(r.body);
+    /* matcher may not create banks; curator and admin may */
+    char body[128];
+    snprintf(body, sizeof body, "{\"name\":\"%s\"}", f.bank);
+    ASSERT_EQ(req(&f, "POST", "/c/banks", f.matcher, body, &r), 403);
+    free(r.body);
+    ASSERT_EQ(req(&f, "POST", "/c/banks", f.admin, body, &r), 201);
+    free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/metrics", f.matcher, NULL, &r), 200);
+    ASSERT(strstr(r.body, "tamis_requests_total") != NULL);
+    ASSERT(strstr(r.body, "tamis_index_signals{signal_type=\"pdq\"}") != NULL);
+    free(r.body);
+    down(&f);
+}
+TEST(api_status_and_roles) { EACH_BACKEND(t_status_and_roles(db)); }
+
+static void t_banks(const char *db) {
+    fixture f;
+    up(&f, db, NULL);
+    http_resp r;
+    char body[256], path[256];
+    snprintf(body, sizeof body, "{\"name\":\"%s\"}", f.bank);
+    ASSERT_EQ(req(&f, "POST", "/c/banks", f.curator, body, &r), 201);
+    json_t *j = parse(&r);
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "name")), f.bank);
+    ASSERT_NEAR(json_number_value(json_object_get(j, "matching_enabled_ratio")), 1.0, 1e-9);
+    json_decref(j), free(r.body);
+    ASSERT_EQ(req(&f, "POST", "/c/banks", f.curator, body, &r), 403); /* exists */
+    free(r.body);
+    ASSERT_EQ(req(&f, "POST", "/c/banks", f.curator, "{\"name\":\"lower-case\"}", &r), 400);
+    free(r.body);
+    ASSERT_EQ(req(&f, "POST", "/c/banks", f.curator, "{}", &r), 422);
+    free(r.body);
+    ASSERT_EQ(req(&f, "POST", "/c/banks", f.curator, "{not json", &r), 400);
+    j = parse(&r); /* errors are JSON {"message": ...} */
+    ASSERT(json_is_string(json_object_get(j, "message")));
+    json_decref(j), free(r.body);
+    snprintf(path, sizeof path, "/c/bank/%s", f.bank);
+    ASSERT_EQ(req(&f, "GET", path, f.matcher, NULL, &r), 200);
+    free(r.body);
+    ASSERT_EQ(req(&f, "PUT", path, f.curator, "{\"enabled\":false}", &r), 200);
+    j = parse(&r);
+    ASSERT_NEAR(json_number_value(json_object_get(j, "matching_enabled_ratio")), 0.0, 1e-9);
+    json_decref(j), free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/c/banks", f.matcher, NULL, &r), 200);
+    j = parse(&r);
+    ASSERT(json_is_array(j));
+    int seen = 0;
+    for (size_t i = 0; i < json_array_size(j); i++)
+        seen |= strcmp(json_string_value(json_object_get(json_array_get(j, i), "name")), f.bank) == 0;
+    ASSERT(seen);
+    json_decref(j), free(r.body);
+    ASSERT_EQ(req(&f, "DELETE", path, f.curator, NULL, &r), 200);
+    ASSERT(strstr(r.body, "Done") != NULL);
+    free(r.body);
+    ASSERT_EQ(req(&f, "GET", path, f.matcher, NULL, &r), 404);
+    free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/c/nowhere", f.matcher, NULL, &r), 404);
+    free(r.body);
+    ASSERT_EQ(req(&f, "PATCH", "/c/banks", f.admin, NULL, &r), 405);
+    free(r.body);
+    down(&f);
+}
+TEST(api_banks) { EACH_BACKEND(t_banks(db)); }
+
+static void t_signal_lookup_disable_delete(const char *db) {
+    fixture f;
+    up(&f, db, NULL);
+    create_bank(&f);
+    long long id = add_pdq(&f, H1);
+    /* matchable within a second, at distance 3 */
+    json_t *j = lookup_until(&f, H1_3, 1);
+    json_t *m = json_array_get(json_object_get(j, f.bank), 0);
+    ASSERT_EQ(json_integer_value(json_object_get(m, "bank_content_id")), id);
+    ASSERT_STR_EQ(json_string_value(json_object_get(m, "distance")), "3");
+    json_decref(j);
+    j = lookup_until(&f, FAR, 0);
+    ASSERT_EQ(json_object_size(j), 0);
+    json_decref(j);
+    /* raw lookup, compare, index status */
+    http_resp r;
+    char path[512];
+    snprintf(path, sizeof path, "/m/raw_lookup?signal_type=pdq&signal=%s&include_distance=true", H1);
+    ASSERT_EQ(req(&f, "GET", path, f.matcher, NULL, &r), 200);
+    ASSERT(strstr(r.body, "\"matches\"") != NULL);
+    free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/m/raw_lookup?signal_type=pdq", f.matcher, NULL, &r), 422);
+    free(r.body);
+    char body[512];
+    snprintf(body, sizeof body, "{\"pdq\":[\"%s\",\"%s\"]}", H1, H1_3);
+    ASSERT_EQ(req(&f, "POST", "/m/compare", f.matcher, body, &r), 200);
+    j = parse(&r);
+    json_t *pair = json_object_get(j, "pdq");
+    ASSERT(json_is_true(json_array_get(pair, 0)));
+    ASSERT_EQ(json_integer_value(json_object_get(json_array_get(pair, 1), "distance")), 3);
+    json_decref(j), free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/m/index/status", f.matcher, NULL, &r), 200);
+    j = parse(&r);
+    ASSERT_GE(json_integer_value(json_object_get(json_object_get(j, "pdq"), "size")), 1);
+    json_decref(j), free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/m/lookup?signal_type=pdq&signal=xyz", f.matcher, NULL, &r), 400);
+    free(r.body);
+    ASSERT_EQ(req(&f, "GET", "/m/lookup?signal_type=nope&signal=ab", f.matcher, NULL, &r), 400);
+    free(r.body);
+    /* disabled until tomorrow: no longer matches */
+    snprintf(path, sizeof path, "/c/bank/%s/content/%lld", f.bank, id);
+    snprintf(body, sizeof body, "{\"disable_until_ts\":%lld}", (long long)time(NULL) + 86400);
+    ASSERT_EQ(req(&f, "PUT", path, f.curator, body, &r), 200);
+    free(r.body);
+    j = lookup_until(&f, H1, 0);
+    ASSERT_EQ(json_array_size(json_object_get(j, f.bank)), 0);
+    json_decref(j);
+    ASSERT_EQ(req(&f, "PUT", path, f.curator, "{\"disable_until_ts\":1}", &r), 200); /* enabled */
+    free(r.body);
+    j = lookup_until(&f, H1, 1);
+    ASSERT_EQ(json_array_size(json_object_get(j, f.bank)), 1);
+    json_decref(j);
+    ASSERT_EQ(req(&f, "GET", path, f.matcher, NULL, &r), 200);
+    j = parse(&r);
+    ASSERT_EQ(json_integer_value(json_object_get(j, "id")), id);
+    ASSERT_EQ(json_integer_value(json_object_get(j, "disable_until_ts")), 1);
+    json_decref(j), free(r.body);
+    /* deleted: stops matching */
+    ASSERT_EQ(req(&f, "DELETE", path, f.curator, NULL, &r), 200);
+    ASSERT(strstr(r.body, "\"deleted\":1") != NULL);
+    free(r.body);
+    j = lookup_until(&f, H1, 0);
+    ASSERT_EQ(json_array_size(json_object_get(j, f.bank)), 0);
+    json_decref(j);
+    ASSERT_EQ(req(&f, "GET", path, f.matcher, NULL, &r), 404);
+    free(r.body);
+    down(&f);
+}
+TEST(api_signal_lookup_disable_delete) { EACH_BACKEND(t_signal_lookup_disable_delete(db)); }
+
+static void t_upload_hash_and_match(const char *db) {
+    fixture f;
+    up(&f, db, "--variants");
+    create_bank(&f);
+    size_t len;
+    unsigned char *img = read_file(fmt("%s/samples/palapeli-data-002.jpg", repo_dir()), &len);
+    ASSERT(img != NULL);
+    char ct[128];
+    size_t blen;
+    char *body = multipart("photo", "p.jpg", img, len, &blen, ct, sizeof ct);
+    http_resp r;
+    ASSERT_EQ(http_do(f.srv.port, "POST", "/h/hash", f.matcher, ct, body, blen, &r), 0);
+    ASSERT_EQ(r.status, 200);
+    json_t *j = parse(&r);
+    /* samples/REFERENCE-PDQ.csv */
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "pdq")),
+                  "f8110d4425fa063b8c759efa81036da9985387cd0ce663e5f31e6de28a9837cf");
+    json_decref(j), free(r.body);
+    char path[256];
+    snprintf(path, sizeof path, "/c/bank/%s/content", f.bank);
+    ASSERT_EQ(http_do(f.srv.port, "POST", path, f.curator, ct, body, blen, &r), 0);
+    ASSERT_EQ(r.status, 200);
+    j = parse(&r);
+    long long id = json_integer_value(json_object_get(j, "id"));
+    json_decref(j), free(r.body);
+    /* one call: hash the upload and match it (PDQ with variants, digests) */
+    int found_pdq = 0, found_md5 = 0;
+    for (int i = 0; i < 30 && !(found_pdq && found_md5); i++) {
+        ASSERT_EQ(http_do(f.srv.port, "POST", "/m/match", f.matcher, ct, body, blen, &r), 0);
+        ASSERT_EQ(r.status, 200);
+        j = parse(&r);
+        json_t *ms = json_object_get(j, "matches");
+        for (size_t k = 0; k < json_array_size(ms); k++) {
+            json_t *m = json_array_get(ms, k);
+            if (json_integer_value(json_object_get(m, "bank_content_id")) != id)
+                continue;
+            const char *st = json_string_value(json_object_get(m, "signal_type"));
+            if (strcmp(st, "pdq") == 0 &&
+                strcmp(json_string_value(json_object_get(m, "variant")), "original") == 0)
+                found_pdq = json_integer_value(json_object_get(m, "distance")) == 0;
+            if (strcmp(st, "md5") == 0)
+                found_md5 = 1;
+        }
+        json_decref(j), free(r.body);
+        usleep(100000);
+    }
+    ASSERT(found_pdq && found_md5);
+    /* HMA's POST /m/lookup: by signal type, then bank */
+    ASSERT_EQ(http_do(f.srv.port, "POST", "/m/lookup?bypass_coinflip=true", f.matcher, ct, body,
+                      blen, &r),
+              0);
+    ASSERT_EQ(r.status, 200);
+    j = parse(&r);
+    ASSERT_EQ(json_array_size(json_object_get(json_object_get(j, "pdq"), f.bank)), 1);
+    json_decref(j), free(r.body);
+    /* not an image */
+    char *bad = multipart("photo", "x.txt", "hello", 5, &blen, ct, sizeof ct);
+    ASSERT_EQ(http_do(f.srv.port, "POST", "/h/hash", f.matcher, ct, bad, blen, &r), 0);
+    ASSERT_EQ(r.status, 400);
+    free(r.body), free(bad);
+    /* no file */
+    ASSERT_EQ(req(&f, "POST", "/h/hash", f.matcher, NULL, &r), 400);
+    free(r.body);
+    free(body);
+    free(img);
+    down(&f);
+}
+TEST(api_upload_hash_and_match) { EACH_BACKEND(t_upload_hash_and_match(db)); }
+
+static void t_limits(const char *db) {
+    fixture f;
+    up(&f, db, "--max-body 1000 --max-upload 2000");
+    http_resp r;
+    char *big = malloc(5000);
+    memset(big, ' ', 5000);
+    big[0] = '{', big[4999] = '}';
+    ASSERT_EQ(http_do(f.srv.port, "POST", "/c/banks", f.curator, "application/json", big, 5000, &r),
+              0);
+    ASSERT_EQ(r.status, 413);
+    free(r.body), free(big);
+    down(&f);
+}
+TEST(api_body_limits) { EACH_BACKEND(t_limits(db)); }
+
+static void t_import(const char *db) {
+    fixture f;
+    up(&f, db, NULL);
+    create_bank(&f);
+    char path[256];
+    snprintf(path, sizeof path, "/c/bank/%s/import?format=hashlist", f.bank);
+    char body[512];
+    snprintf(body, sizeof body, "%s item-one\nnot a hash\n", H1);
+    http_resp r;
+    ASSERT_EQ(http_do(f.srv.port, "POST", path, f.curator, "text/plain", body, strlen(body), &r), 0);
+    ASSERT_EQ(r.status, 200);
+    json_t *j = parse(&r);
+    ASSERT_EQ(json_integer_value(json_object_get(j, "added")), 1);
+    ASSERT_EQ(json_integer_value(json_object_get(j, "skipped")), 1);
+    ASSERT_EQ(json_array_size(json_object_get(j, "rejects")), 1);
+    json_decref(j), free(r.body);
+    j = lookup_until(&f, H1, 1);
+    ASSERT_EQ(json_array_size(json_object_get(j, f.bank)), 1);
+    json_decref(j);
+    snprintf(path, sizeof path, "/c/bank/%s/export?format=hashlist", f.bank);
+    ASSERT_EQ(req(&f, "GET", path, f.curator, NULL, &r), 200);
+    ASSERT(strstr(r.body, H1) != NULL);
+    free(r.body);
+    down(&f);
+}
+TEST(api_import_export) { EACH_BACKEND(t_import(db)); }
+
+/* Writers and readers at once: every write succeeds and is matchable. */
+typedef struct {
+    fixture *f;
+    int base, n, failures;
+} worker_arg;
+
+static void *writer(void *p) {
+    worker_arg *a = p;
+    for (int i = 0; i < a->n; i++) {
+        char hex[65], path[256], body[256];
+        snprintf(hex, sizeof hex, "%08x%056x", a->base + i, 0);
+        snprintf(path, sizeof path, "/c/bank/%s/signal", a->f->bank);
+        snprintf(body, sizeof body, "{\"pdq\":\"%s\"}", hex);
+        http_resp r;
+        if (http_do(a->f->srv.port, "POST", path, a->f->curator, "application/json", body,
+                    strlen(body), &r) != 0 ||
+            r.status != 200)
+            a->failures++;
+        free(r.body);
+    }
+    return NULL;
+}
+
+static void *reader(void *p) {
+    worker_arg *a = p;
+    for (int i = 0; i < a->n; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "/m/lookup?signal_type=pdq&signal=%s", H1);
+        http_resp r;
+        if (http_do(a->f->srv.port, "GET", path, a->f->matcher, NULL, NULL, 0, &r) != 0 ||
+            r.status != 200)
+            a->failures++;
+        free(r.body);
+    }
+    return NULL;
+}
+
+static void t_concurrent(const char *db) {
+    fixture f;
+    up(&f, db, NULL);
+    create_bank(&f);
+    pthread_t th[4];
+    worker_arg a[4] = {{&f, 0x10000000, 40, 0}, {&f, 0x20000000, 40, 0}, {&f, 0, 80, 0},
+                       {&f, 0, 80, 0}};
+    pthread_create(&th[0], NULL, writer, &a[0]);
+    pthread_create(&th[1], NULL, writer, &a[1]);
+    pthread_create(&th[2], NULL, reader, &a[2]);
+    pthread_create(&th[3], NULL, reader, &a[3]);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++)
+        ASSERT_EQ(a[i].failures, 0);
+    /* every written hash matchable */
+    char hex[65];
+    snprintf(hex, sizeof hex, "%08x%056x", 0x20000000 + 39, 0);
+    json_t *j = lookup_until(&f, hex, 1);
+    ASSERT_GE(json_array_size(json_object_get(j, f.bank)), 1);
+    json_decref(j);
+    down(&f);
+}
+TEST(api_concurrent_writes_and_lookups) { EACH_BACKEND(t_concurrent(db)); }
+
+TEST(api_replicas_share_postgresql) {
+    const char *pg = getenv("TAMIS_TEST_PG");
+    if (!pg || !*pg)
+        SKIP("needs TAMIS_TEST_PG (tests/run.sh starts a PostgreSQL)");
+    fixture a, b;
+    up(&a, pg, NULL);
+    server_start(&b.srv, pg, NULL);
+    b.admin = strdup(a.admin), b.curator = strdup(a.curator), b.matcher = strdup(a.matcher);
+    snprintf(b.bank, sizeof b.bank, "%s", a.bank);
+    create_bank(&a);
+    long long id = add_pdq(&a, H1_3);
+    /* written through A, matchable through B within a second */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    json_t *j = lookup_until(&b, H1_3, 1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    json_t *m = json_array_get(json_object_get(j, b.bank), 0);
+    ASSERT_EQ(json_integer_value(json_object_get(m, "bank_content_id")), id);
+    json_decref(j);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (s > 1.0)
+        FAIL("replica saw the write after %.2f s (more than 1 s)", s);
+    down(&b);
+    down(&a);
+}

@@ -21,6 +21,7 @@ int cmd_serve(int argc, char **argv) {
                                        {"timeout", required_argument, NULL, 'T'},
                                        {"variants", no_argument, NULL, 'v'},
                                        {"quiet", no_argument, NULL, 'q'},
+                                       {"list-routes", no_argument, NULL, 'L'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     srv_config cfg = {DEFAULT_DB, "127.0.0.1:8080", 1 << 20, 64 << 20, 1024, 30, 0, 0, stderr};
@@ -32,6 +33,15 @@ int cmd_serve(int argc, char **argv) {
         case 'd': cfg.db_url = optarg; break;
         case 'l': cfg.listen = optarg; break;
         case 'v': cfg.use_variants = 1; break;
+        case 'L': {
+            /* METHOD PATH ROLE per line: the docs' test compares them */
+            static const char *roles[] = {"none", "matcher", "curator", "admin"};
+            size_t n;
+            const route *rt = route_table(&n);
+            for (size_t i = 0; i < n; i++)
+                printf("%s %s %s\n", rt[i].method, rt[i].pattern, roles[rt[i].role]);
+            return EXIT_OK;
+        }
         case 'q': cfg.log = NULL; break;
         case 't':
         case 'b':

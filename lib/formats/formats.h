@@ -6,7 +6,9 @@
  * reading goes on. lib/store/import.c turns records into bank items.
  *
  * One file per format: hma_local.c, hashlist_import.c, pytx_csv.c,
- * tcap_json.c, ncmec_xml.c, stopncii_json.c; sniff.c guesses the format.
+ * tcap_json.c, ncmec_xml.c, stopncii_json.c; sniff.c guesses the format;
+ * fields.c, lines.c, csv.c and json_records.c hold what they share.
+ * doc/formats.md says what each reads and how it maps.
  */
 #ifndef TAMIS_FORMATS_H
 #define TAMIS_FORMATS_H
@@ -51,7 +53,8 @@ typedef struct tamis__reader_cb {
     /* A record; return nonzero to stop reading (then the reader returns
      * TAMIS_DONE). */
     int (*record)(void *ctx, const tamis__record *r);
-    /* A row that could not be read: its position and why. */
+    /* A row that could not be read: its position and why (a short
+     * printable-ASCII text, valid during the call). May be NULL. */
     void (*reject)(void *ctx, uint64_t position, const char *why);
     void *ctx;
 } tamis__reader_cb;

@@ -51,7 +51,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
 
-.PHONY: all lib check test bench bench-hash bench-index fuzz install uninstall clean distclean
+.PHONY: all lib check test bench bench-hash bench-index bench-serve fuzz install uninstall clean distclean
 all: $(B)/tamis $(B)/libtamis.a $(B)/libtamis.so
 
 lib: $(B)/libtamis.a $(B)/libtamis.so
@@ -107,7 +107,7 @@ fuzz:
 	done
 
 # ---- benchmarks (never part of the tests) ---------------------------------
-bench: bench-hash bench-index
+bench: bench-hash bench-index bench-serve
 bench-hash: all $(B)/bench/hash
 	$(B)/bench/hash $(BENCH_ARGS)
 
@@ -115,6 +115,11 @@ bench-hash: all $(B)/bench/hash
 bench-index: all $(B)/bench/index
 	TAMIS_WITH_BENCH=1 scripts/install-deps
 	$(B)/bench/index $(BENCH_ARGS)
+
+# wrk and nginx (Debian) against the service; see bench/serve.sh.
+bench-serve: all
+	TAMIS_WITH_BENCH=1 scripts/install-deps
+	TAMIS_BUILD=$(B) sh bench/serve.sh
 
 $(B)/bench/%: bench/%.c $(B)/libtamis.a
 	@mkdir -p $(dir $@)

@@ -22,9 +22,14 @@ int cmd_serve(int argc, char **argv) {
                                        {"variants", no_argument, NULL, 'v'},
                                        {"quiet", no_argument, NULL, 'q'},
                                        {"list-routes", no_argument, NULL, 'L'},
+                                       {"snapshot", required_argument, NULL, 'S'},
+                                       {"no-snapshot", no_argument, NULL, 'N'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    srv_config cfg = {DEFAULT_DB, "127.0.0.1:8080", 1 << 20, 64 << 20, 1024, 30, 0, 0, stderr};
+    srv_config cfg = {DEFAULT_DB, "127.0.0.1:8080", 1 << 20, 64 << 20, 1024, 30, 0, 0, stderr,
+                      NULL, 600};
+    int no_snapshot = 0;
+    char snap[4096];
     unsigned long long v;
     int c;
     optind = 1;
@@ -33,6 +38,8 @@ int cmd_serve(int argc, char **argv) {
         case 'd': cfg.db_url = optarg; break;
         case 'l': cfg.listen = optarg; break;
         case 'v': cfg.use_variants = 1; break;
+        case 'S': cfg.snapshot = optarg; break;
+        case 'N': no_snapshot = 1; break;
         case 'L': {
             /* METHOD PATH ROLE per line: the docs' test compares them */
             static const char *roles[] = {"none", "matcher", "curator", "admin"};
@@ -79,6 +86,10 @@ int cmd_serve(int argc, char **argv) {
                    "  --max-connections N   (default 1024)\n"
                    "  --timeout SECONDS     idle connection timeout, and drain time (default 30)\n"
                    "  --variants            /m/match queries with rotations, mirrors, trimmed\n"
+                   "  --snapshot DIR        where to keep the matcher's snapshot, written at exit\n"
+                   "                        and every 10 minutes, mapped at start (default for\n"
+                   "                        SQLite: DB.snapshot beside the database)\n"
+                   "  --no-snapshot         always load from the database\n"
                    "  --quiet               no JSON request log on stderr\n");
             return EXIT_OK;
         default: return EXIT_USAGE;
@@ -87,6 +98,14 @@ int cmd_serve(int argc, char **argv) {
     if (optind != argc) {
         fprintf(stderr, "tamis serve: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
+    }
+    /* A SQLite database keeps its snapshot beside it by default. */
+    if (no_snapshot) {
+        cfg.snapshot = NULL;
+    } else if (!cfg.snapshot && strncmp(cfg.db_url, "postgres", 8) != 0) {
+        const char *path = strncmp(cfg.db_url, "sqlite:", 7) == 0 ? cfg.db_url + 7 : cfg.db_url;
+        snprintf(snap, sizeof snap, "%s.snapshot", path);
+        cfg.snapshot = snap;
     }
     return srv_run(&cfg);
 }

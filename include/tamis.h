@@ -685,6 +685,17 @@ typedef int (*tamis_match_cb)(void *ctx, const tamis_match *m);
 /* Opens the database at db_url and loads every signal. */
 TAMIS_API tamis_status tamis_matcher_create(const char *db_url, tamis_matcher **out,
                                             char *err, size_t errlen);
+
+/* The same, starting from a snapshot directory written by
+ * tamis_matcher_save when it is there and belongs to this database (the
+ * indexes are mapped, not rebuilt; the changes logged since are applied),
+ * and by a full load otherwise. snapshot_dir may be NULL. */
+TAMIS_API tamis_status tamis_matcher_open(const char *db_url, const char *snapshot_dir,
+                                          tamis_matcher **out, char *err, size_t errlen);
+
+/* Writes the matcher's state to snapshot_dir (replaced atomically), so
+ * that the next start maps it instead of scanning the database. */
+TAMIS_API tamis_status tamis_matcher_save(tamis_matcher *m, const char *snapshot_dir);
 TAMIS_API void tamis_matcher_free(tamis_matcher *m);
 
 /* Applies the changes logged since the last sync. *applied (may be NULL)

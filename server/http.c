@@ -371,13 +371,35 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- The matcher's sync thread ----------------------------------------- */
 
+static void save_snapshot(srv *s) {
+    if (!s->cfg.snapshot)
+        return;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    tamis_status st = tamis_matcher_save(s->matcher, s->cfg.snapshot);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fprintf(stderr, "tamis serve: snapshot %s: %s (%.2f s)\n", s->cfg.snapshot,
+            st == TAMIS_OK ? "written" : tamis_strerror(st),
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+}
+
 static void *sync_loop(void *p) {
     srv *s = p;
+    int64_t saved_seq = tamis_matcher_seq(s->matcher);
+    time_t saved_at = time(NULL);
     while (!s->stopping) {
         size_t n;
         tamis_status st = tamis_matcher_sync(s->matcher, &n);
         if (st != TAMIS_OK)
             fprintf(stderr, "tamis serve: sync: %s\n", tamis_strerror(st));
+        /* Now and then, the snapshot that makes the next start fast. */
+        if (s->cfg.snapshot && s->cfg.snapshot_every_s &&
+            time(NULL) - saved_at >= (time_t)s->cfg.snapshot_every_s &&
+            tamis_matcher_seq(s->matcher) != saved_seq) {
+            save_snapshot(s);
+            saved_seq = tamis_matcher_seq(s->matcher);
+            saved_at = time(NULL);
+        }
         struct timespec ts = {0, 200 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
@@ -425,7 +447,7 @@ int srv_run(const srv_config *cfg) {
     char err[512];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (tamis_matcher_create(cfg->db_url, &s->matcher, err, sizeof err) != TAMIS_OK) {
+    if (tamis_matcher_open(cfg->db_url, cfg->snapshot, &s->matcher, err, sizeof err) != TAMIS_OK) {
         fprintf(stderr, "tamis serve: %s\n", err);
         free(s);
         return 1;
@@ -480,6 +502,8 @@ int srv_run(const srv_config *cfg) {
     MHD_stop_daemon(s->daemon);
     s->stopping = 1;
     pthread_join(s->sync_thread, NULL);
+    tamis_matcher_sync(s->matcher, NULL);
+    save_snapshot(s);
     tamis_matcher_free(s->matcher);
     free(s);
     fprintf(stderr, "tamis serve: stopped\n");

@@ -28,6 +28,8 @@ typedef struct srv_config {
     int threads;              /* 0 = cores */
     int use_variants;         /* query with the variant hashes too */
     FILE *log;                /* JSON lines, or NULL */
+    const char *snapshot;     /* the matcher's snapshot directory, or NULL */
+    unsigned snapshot_every_s;/* write it this often if anything changed */
 } srv_config;
 
 /* Roles, each allowed what the ones before it are. */

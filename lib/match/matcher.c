@@ -10,10 +10,15 @@
  * its threshold met, the item not disabled. A read-write lock lets lookups
  * run on many threads while a sync applies a batch of changes.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -259,8 +264,31 @@ static int load_signal(void *ctx, int64_t id, const char *bank, const char *type
     return (l->st = add_signal(m, id, type, value)) != TAMIS_OK;
 }
 
+static tamis_status load_snapshot(tamis_matcher *m, const char *dir);
+
+/* Removes a snapshot directory (its files, then itself). */
+static void remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[4200];
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    closedir(d);
+    rmdir(dir);
+}
+
 tamis_status tamis_matcher_create(const char *db_url, tamis_matcher **out, char *err,
                                   size_t errlen) {
+    return tamis_matcher_open(db_url, NULL, out, err, errlen);
+}
+
+tamis_status tamis_matcher_open(const char *db_url, const char *snapshot_dir,
+                                tamis_matcher **out, char *err, size_t errlen) {
     if (!out)
         return TAMIS_ERR_INVALID;
     *out = NULL;
@@ -276,7 +304,14 @@ tamis_status tamis_matcher_create(const char *db_url, tamis_matcher **out, char 
     if (st == TAMIS_OK && (st = tamis_db_bank_list(m->db, load_bank, m)) != TAMIS_OK && err)
         snprintf(err, errlen, "listing banks: %s", tamis_db_errmsg(m->db));
     loader l = {m, NULL, NULL, 0, 0, TAMIS_OK};
-    if (st == TAMIS_OK) {
+    int from_snapshot = 0;
+    if (st == TAMIS_OK && snapshot_dir && load_snapshot(m, snapshot_dir) == TAMIS_OK) {
+        from_snapshot = 1;
+        st = tamis_matcher_sync(m, NULL); /* what changed since it was written */
+        if (st != TAMIS_OK && err)
+            snprintf(err, errlen, "catching up from the snapshot: %s", tamis_db_errmsg(m->db));
+    }
+    if (st == TAMIS_OK && !from_snapshot) {
         st = tamis_db_signals_scan(m->db, load_signal, &l, &m->seq);
         if (st == TAMIS_OK)
             st = l.st;
@@ -537,4 +572,202 @@ int64_t tamis_matcher_seq(tamis_matcher *m) {
     int64_t s = m->seq;
     pthread_rwlock_unlock(&m->lock);
     return s;
+}
+
+/* ---- Snapshots ------------------------------------------------------------
+ * A directory with pdq.tamisidx, md5.tamisdx, sha256.tamisdx (the indexes'
+ * own files, mapped at load) and state.bin: a header (magic, change-log
+ * position, a fingerprint of the log entry at that position, counts), the
+ * bank names, then the items (id, bank, disabled_until). The fingerprint
+ * ties the snapshot to its database: another database, or one restored
+ * from an older backup, has another entry at that position. */
+
+#define SNAP_MAGIC "TAMISMS1"
+
+typedef struct {
+    char magic[8];
+    int64_t seq;
+    uint64_t fingerprint;
+    uint64_t nbanks, nitems;
+} snap_header;
+
+typedef struct {
+    int64_t seq;
+    uint64_t fp;
+    int found;
+} fp_ctx;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static int fp_change(void *ctx, const tamis_change *c) {
+    fp_ctx *f = ctx;
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = fnv(h, &c->seq, sizeof c->seq);
+    int k = (int)c->kind;
+    h = fnv(h, &k, sizeof k);
+    h = fnv(h, &c->content_id, sizeof c->content_id);
+    if (c->bank)
+        h = fnv(h, c->bank, strlen(c->bank));
+    if (c->value)
+        h = fnv(h, c->value, strlen(c->value));
+    f->fp = h;
+    f->found = c->seq == f->seq;
+    return 1;
+}
+
+/* The fingerprint of the change at `seq` (0: none, for an empty log). */
+static tamis_status fingerprint(tamis_matcher *m, int64_t seq, uint64_t *out) {
+    *out = 0;
+    if (seq <= 0)
+        return TAMIS_OK;
+    fp_ctx f = {seq, 0, 0};
+    int64_t last;
+    tamis_status st = tamis_db_changes(m->db, seq - 1, 1, fp_change, &f, &last);
+    if (st != TAMIS_OK && st != TAMIS_DONE)
+        return st;
+    if (!f.found)
+        return TAMIS_ERR_NOT_FOUND;
+    *out = f.fp;
+    return TAMIS_OK;
+}
+
+static const char *path_in(char *buf, size_t cap, const char *dir, const char *name) {
+    snprintf(buf, cap, "%s/%s", dir, name);
+    return buf;
+}
+
+tamis_status tamis_matcher_save(tamis_matcher *m, const char *dir) {
+    if (!m || !dir)
+        return TAMIS_ERR_INVALID;
+    char tmp[4096], p[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", dir) >= (int)sizeof tmp)
+        return TAMIS_ERR_INVALID;
+    /* A write lock: lookups wait while the state is written (seconds for
+     * millions of hashes; done at shutdown and now and then). */
+    pthread_rwlock_wrlock(&m->lock);
+    tamis_status st = TAMIS_OK;
+    snap_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, SNAP_MAGIC, 8);
+    h.seq = m->seq;
+    h.nbanks = (uint64_t)m->nbanks;
+    h.nitems = m->items_live;
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        st = TAMIS_ERR_IO;
+    if (st == TAMIS_OK)
+        st = fingerprint(m, m->seq, &h.fingerprint);
+    if (st == TAMIS_OK)
+        st = tamis_index_save(m->pdq, path_in(p, sizeof p, tmp, "pdq.tamisidx"));
+    if (st == TAMIS_OK)
+        st = tamis_digest_index_save(m->md5, path_in(p, sizeof p, tmp, "md5.tamisdx"));
+    if (st == TAMIS_OK)
+        st = tamis_digest_index_save(m->sha256, path_in(p, sizeof p, tmp, "sha256.tamisdx"));
+    FILE *f = st == TAMIS_OK ? fopen(path_in(p, sizeof p, tmp, "state.bin"), "wb") : NULL;
+    if (st == TAMIS_OK && !f)
+        st = TAMIS_ERR_IO;
+    if (f) {
+        fwrite(&h, sizeof h, 1, f);
+        for (int i = 0; i < m->nbanks; i++) {
+            uint32_t len = m->banks[i].deleted ? 0 : (uint32_t)strlen(m->banks[i].name);
+            fwrite(&len, 4, 1, f);
+            fwrite(m->banks[i].name, 1, len, f);
+        }
+        for (size_t i = 0; i < m->items_cap; i++)
+            if (m->items[i].id > 0)
+                fwrite(&m->items[i], sizeof m->items[i], 1, f);
+        if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0)
+            st = TAMIS_ERR_IO;
+        if (fclose(f) != 0)
+            st = TAMIS_ERR_IO;
+    }
+    pthread_rwlock_unlock(&m->lock);
+    if (st == TAMIS_OK) {
+        /* Swap in: the old snapshot goes only once the new one is whole. */
+        char old[4200];
+        snprintf(old, sizeof old, "%s.old", dir);
+        remove_dir(old);
+        if (rename(dir, old) != 0 && errno != ENOENT)
+            st = TAMIS_ERR_IO;
+        else if (rename(tmp, dir) != 0)
+            st = TAMIS_ERR_IO;
+        remove_dir(old);
+    }
+    if (st != TAMIS_OK)
+        remove_dir(tmp);
+    return st;
+}
+
+/* Loads a snapshot into an empty matcher (banks already listed).
+ * Anything wrong: not loaded, and the caller scans the database. */
+static tamis_status load_snapshot(tamis_matcher *m, const char *dir) {
+    char p[4200], err[256];
+    FILE *f = fopen(path_in(p, sizeof p, dir, "state.bin"), "rb");
+    if (!f)
+        return TAMIS_ERR_NOT_FOUND;
+    snap_header h;
+    tamis_status st = TAMIS_ERR_CORRUPT;
+    uint64_t fp;
+    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, SNAP_MAGIC, 8) != 0 ||
+        h.nbanks > 1000000 || fingerprint(m, h.seq, &fp) != TAMIS_OK || fp != h.fingerprint) {
+        fclose(f);
+        return st;
+    }
+    /* Banks by their saved positions, settings from the database. */
+    int32_t *map = tamis__calloc(h.nbanks + 1, sizeof *map);
+    tamis_index *pdq = NULL;
+    tamis_digest_index *md5 = NULL, *sha = NULL;
+    st = map ? TAMIS_OK : TAMIS_ERR_NOMEM;
+    for (uint64_t i = 0; st == TAMIS_OK && i < h.nbanks; i++) {
+        uint32_t len;
+        char name[256];
+        if (fread(&len, 4, 1, f) != 1 || len >= sizeof name || fread(name, 1, len, f) != len) {
+            st = TAMIS_ERR_CORRUPT;
+            break;
+        }
+        name[len] = 0;
+        int idx = -1;
+        if (len && (st = bank_refresh(m, name, &idx)) != TAMIS_OK)
+            break;
+        map[i] = idx;
+    }
+    for (uint64_t i = 0; st == TAMIS_OK && i < h.nitems; i++) {
+        mitem it;
+        if (fread(&it, sizeof it, 1, f) != 1 || it.id <= 0 || it.bank < 0 ||
+            (uint64_t)it.bank >= h.nbanks) {
+            st = TAMIS_ERR_CORRUPT;
+            break;
+        }
+        st = item_put(m, it.id, map[it.bank], it.disabled_until);
+    }
+    fclose(f);
+    if (st == TAMIS_OK &&
+        (tamis_index_load(path_in(p, sizeof p, dir, "pdq.tamisidx"), &pdq, err, sizeof err) !=
+             TAMIS_OK ||
+         tamis_digest_index_load(path_in(p, sizeof p, dir, "md5.tamisdx"), &md5, err,
+                                 sizeof err) != TAMIS_OK ||
+         tamis_digest_index_load(path_in(p, sizeof p, dir, "sha256.tamisdx"), &sha, err,
+                                 sizeof err) != TAMIS_OK))
+        st = TAMIS_ERR_CORRUPT;
+    tamis__free(map);
+    if (st != TAMIS_OK) {
+        tamis_index_free(pdq);
+        tamis_digest_index_free(md5);
+        tamis_digest_index_free(sha);
+        /* back to empty, for the full load */
+        tamis__free(m->items);
+        m->items = NULL;
+        m->items_cap = m->items_used = m->items_live = 0;
+        return st;
+    }
+    tamis_index_free(m->pdq);
+    tamis_digest_index_free(m->md5);
+    tamis_digest_index_free(m->sha256);
+    m->pdq = pdq, m->md5 = md5, m->sha256 = sha;
+    m->seq = h.seq;
+    return TAMIS_OK;
 }

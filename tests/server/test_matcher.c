@@ -7,6 +7,7 @@
 #include "tamis.h"
 
 static const char *H1 = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+static const char *FAR_HEX = "5555555555555555555555555555555555555555555555555555555555555555";
 static const char *H1_5 = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b3d";
 
 typedef struct {
@@ -115,5 +116,47 @@ TEST(matcher_follows_the_database) {
     ASSERT_EQ(tamis_matcher_lookup(m, "nope", "ab", -1, on_match, &none), TAMIS_ERR_UNSUPPORTED);
     tamis_bank_clear(&cur);
     tamis_matcher_free(m);
+    tamis_db_close(db);
+}
+
+TEST(matcher_snapshot_then_changes_since) {
+    char url[4096], snap[4096], other[4096], err[512];
+    snprintf(url, sizeof url, "%s/s.db", tmp_dir());
+    snprintf(snap, sizeof snap, "%s/s.snapshot", tmp_dir());
+    snprintf(other, sizeof other, "%s/other.db", tmp_dir());
+    tamis_db *db;
+    ASSERT_OK(tamis_db_open(url, &db, err, sizeof err));
+    tamis_bank b;
+    memset(&b, 0, sizeof b);
+    b.name = "A";
+    b.enabled_ratio = 1;
+    ASSERT_OK(tamis_db_bank_create(db, &b));
+    int64_t id1 = add(db, "A", "pdq", H1);
+    add(db, "A", "sha256", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    tamis_matcher *m;
+    ASSERT_OK(tamis_matcher_open(url, snap, &m, err, sizeof err)); /* none yet */
+    ASSERT_OK(tamis_matcher_save(m, snap));
+    tamis_matcher_free(m);
+    /* changes after the snapshot: one added, one deleted */
+    int64_t id3 = add(db, "A", "pdq", FAR_HEX);
+    ASSERT_OK(tamis_db_content_delete(db, id1));
+    ASSERT_OK(tamis_matcher_open(url, snap, &m, err, sizeof err));
+    ASSERT_EQ(look(m, "pdq", H1).n, 0);
+    seen s = look(m, "pdq", FAR_HEX);
+    ASSERT_EQ(s.n, 1);
+    ASSERT_EQ(s.id, id3);
+    ASSERT_EQ(look(m, "sha256", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef").n, 1);
+    tamis_matcher_free(m);
+    /* another database: the snapshot is not its own, so it is ignored */
+    tamis_db *db2;
+    ASSERT_OK(tamis_db_open(other, &db2, err, sizeof err));
+    ASSERT_OK(tamis_db_bank_create(db2, &b));
+    add(db2, "A", "pdq", FAR_HEX);
+    add(db2, "A", "md5", "00000000000000000000000000000000");
+    ASSERT_OK(tamis_matcher_open(other, snap, &m, err, sizeof err));
+    ASSERT_EQ(look(m, "sha256", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef").n, 0);
+    ASSERT_EQ(look(m, "md5", "00000000000000000000000000000000").n, 1);
+    tamis_matcher_free(m);
+    tamis_db_close(db2);
     tamis_db_close(db);
 }

@@ -37,7 +37,7 @@ typedef struct tamis__video_info {
 } tamis__video_info;
 
 /* Opens a video from a file or from bytes in memory (which must outlive
- * the handle). Errors: TAMIS_ERR_FORMAT (not a video, or no video stream,
+ * the handle). Errors: TAMIS_ERR_UNSUPPORTED (not a video, or no video stream,
  * or a codec FFmpeg lacks), TAMIS_ERR_IO, TAMIS_ERR_TOO_LARGE; err (may be
  * NULL) gets FFmpeg's reason. */
 tamis_status tamis__video_open_file(const char *path, const tamis__video_opts *opts,

@@ -74,8 +74,10 @@ typedef struct {
 } importer;
 
 /* Rows are written in transactions of this many: one commit a row would
- * cost a disk sync each on PostgreSQL. */
-#define BATCH 1000
+ * cost a disk sync each, and on SQLite each commit rewrites the touched
+ * index pages into the WAL (100K rows: 9.6 s in batches of 1000, 5.4 s of
+ * 10000). Other writers wait for a batch: about half a second. */
+#define BATCH 10000
 
 static int batch_tick(importer *im) {
     if (++im->in_batch < BATCH)

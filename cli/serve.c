@@ -24,10 +24,22 @@ int cmd_serve(int argc, char **argv) {
                                        {"list-routes", no_argument, NULL, 'L'},
                                        {"snapshot", required_argument, NULL, 'S'},
                                        {"no-snapshot", no_argument, NULL, 'N'},
+                                       {"fetch-allow", required_argument, NULL, 'A'},
+                                       {"fetch-private", no_argument, NULL, 'P'},
+                                       {"fetch-max-bytes", required_argument, NULL, 'M'},
+                                       {"fetch-timeout", required_argument, NULL, 'F'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    srv_config cfg = {DEFAULT_DB, "127.0.0.1:8080", 1 << 20, 64 << 20, 1024, 30, 0, 0, stderr,
-                      NULL, 600};
+    srv_config cfg = {.db_url = DEFAULT_DB,
+                      .listen = "127.0.0.1:8080",
+                      .max_body = 1 << 20,
+                      .max_upload = 64 << 20,
+                      .max_connections = 1024,
+                      .timeout_s = 30,
+                      .log = stderr,
+                      .snapshot_every_s = 600,
+                      .fetch_timeout_s = 10};
+    int fetch_max_set = 0;
     int no_snapshot = 0;
     char snap[4096];
     unsigned long long v;
@@ -40,6 +52,8 @@ int cmd_serve(int argc, char **argv) {
         case 'v': cfg.use_variants = 1; break;
         case 'S': cfg.snapshot = optarg; break;
         case 'N': no_snapshot = 1; break;
+        case 'A': cfg.fetch_allow = optarg; break;
+        case 'P': cfg.fetch_private = 1; break;
         case 'L': {
             /* METHOD PATH ROLE per line: the docs' test compares them */
             static const char *roles[] = {"none", "matcher", "curator", "admin"};
@@ -55,10 +69,13 @@ int cmd_serve(int argc, char **argv) {
         case 'u':
         case 'c':
         case 'T':
+        case 'M':
+        case 'F':
             if (parse_count(optarg, &v)) {
                 fprintf(stderr, "tamis serve: --%s needs a positive number\n",
                         c == 't' ? "threads" : c == 'b' ? "max-body" : c == 'u' ? "max-upload"
-                        : c == 'c' ? "max-connections" : "timeout");
+                        : c == 'c' ? "max-connections" : c == 'M' ? "fetch-max-bytes"
+                        : c == 'F' ? "fetch-timeout" : "timeout");
                 return EXIT_USAGE;
             }
             if (c == 't')
@@ -69,6 +86,10 @@ int cmd_serve(int argc, char **argv) {
                 cfg.max_upload = (size_t)v;
             else if (c == 'c')
                 cfg.max_connections = (unsigned)v;
+            else if (c == 'M')
+                cfg.fetch_max_bytes = (size_t)v, fetch_max_set = 1;
+            else if (c == 'F')
+                cfg.fetch_timeout_s = (unsigned)v;
             else
                 cfg.timeout_s = (unsigned)v;
             break;
@@ -90,6 +111,11 @@ int cmd_serve(int argc, char **argv) {
                    "                        and every 10 minutes, mapped at start (default for\n"
                    "                        SQLite: DB.snapshot beside the database)\n"
                    "  --no-snapshot         always load from the database\n"
+                   "  --fetch-allow HOSTS   fetch media by URL (url=) from these hosts and their\n"
+                   "                        subdomains, comma-separated (default: no fetching)\n"
+                   "  --fetch-private       let fetches reach loopback and private addresses\n"
+                   "  --fetch-max-bytes N   (default: --max-upload)\n"
+                   "  --fetch-timeout S     whole transfer (default 10)\n"
                    "  --quiet               no JSON request log on stderr\n");
             return EXIT_OK;
         default: return EXIT_USAGE;
@@ -99,6 +125,8 @@ int cmd_serve(int argc, char **argv) {
         fprintf(stderr, "tamis serve: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
     }
+    if (!fetch_max_set)
+        cfg.fetch_max_bytes = cfg.max_upload;
     /* A SQLite database keeps its snapshot beside it by default. */
     if (no_snapshot) {
         cfg.snapshot = NULL;

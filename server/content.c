@@ -79,10 +79,6 @@ static void add_item(req *r, tamis_signal *sig, size_t n, json_t *body) {
 }
 
 void h_content_add(req *r) {
-    if (arg(r, "url")) {
-        reply_error(r, 403, "fetching content by URL is disabled on this server: upload it");
-        return;
-    }
     tamis_image_hash h;
     if (hash_upload(r, 0, &h) != 0)
         return;

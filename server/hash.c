@@ -1,8 +1,8 @@
 /*
  * hash.c - /h/hash: hashes an uploaded file (multipart/form-data, one
- * file, any field name, as HMA) and answers {signal type: hash}. Fetching
- * media by URL is not offered: a server that fetches what callers name is
- * an SSRF risk, and callers can upload.
+ * file, any field name, as HMA) and answers {signal type: hash}; GET
+ * /h/hash?url= fetches the media first, where the server allows it
+ * (fetch.c).
  */
 #include <string.h>
 
@@ -12,6 +12,9 @@
 int hash_upload(req *r, int variants, tamis_image_hash *out);
 
 int hash_upload(req *r, int variants, tamis_image_hash *out) {
+    const char *url = arg(r, "url");
+    if ((!r->upload || r->upload_len == 0) && url && fetch_into_upload(r, url) != 0)
+        return -1;
     if (!r->upload || r->upload_len == 0) {
         reply_error(r, 400, "Missing multipart/form-data file upload");
         return -1;
@@ -41,6 +44,10 @@ json_t *hashes_json(const tamis_image_hash *h) {
 }
 
 void h_hash(req *r) {
+    if (strcmp(r->method, "GET") == 0 && !arg(r, "url")) {
+        reply_error(r, 422, "url is required"); /* as HMA's validation */
+        return;
+    }
     tamis_image_hash h;
     if (hash_upload(r, 0, &h) != 0)
         return;

@@ -453,6 +453,8 @@ int srv_run(const srv_config *cfg) {
         return 1;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (cfg->fetch_allow)
+        fetch_global_init(); /* before any thread: curl_global_init is not thread-safe */
     int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;

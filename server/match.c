@@ -110,7 +110,8 @@ static int lookup_into(req *r, const char *type, const char *value, collector *c
 void h_lookup(req *r) {
     const char *type = arg(r, "signal_type"), *value = arg(r, "signal");
     if (arg(r, "url")) {
-        reply_error(r, 403, "fetching content by URL is disabled on this server: upload it");
+        /* URL mode: fetched, hashed and looked up as an upload */
+        h_match_upload(r);
         return;
     }
     if (!type || !value) {
@@ -168,6 +169,14 @@ void h_match_upload(req *r) {
                 return;
             }
             json_object_set_new(out, types[i], c.by_bank);
+        }
+        /* HMA's URL mode with signal_type: that type's bank map alone */
+        const char *only = arg(r, "url") ? arg(r, "signal_type") : NULL;
+        if (only) {
+            json_t *one = json_object_get(out, strcmp(only, "video_md5") == 0 ? "md5" : only);
+            one = one ? json_incref(one) : json_object();
+            json_decref(out);
+            out = one;
         }
         reply_json(r, 200, out);
         return;

@@ -15,6 +15,7 @@ static const route routes[] = {
     {"GET", "/status/info", ROLE_MATCHER, h_status},
     {"GET", "/metrics", ROLE_MATCHER, h_metrics},
     {"POST", "/h/hash", ROLE_MATCHER, h_hash},
+    {"GET", "/h/hash", ROLE_MATCHER, h_hash},
     {"GET", "/m/lookup", ROLE_MATCHER, h_lookup},
     {"POST", "/m/lookup", ROLE_MATCHER, h_match_upload},
     {"GET", "/m/raw_lookup", ROLE_MATCHER, h_raw_lookup},

@@ -30,6 +30,11 @@ typedef struct srv_config {
     FILE *log;                /* JSON lines, or NULL */
     const char *snapshot;     /* the matcher's snapshot directory, or NULL */
     unsigned snapshot_every_s;/* write it this often if anything changed */
+    /* Fetching media by URL (fetch.c): off while fetch_allow is NULL. */
+    const char *fetch_allow;  /* comma-separated hosts (and their subdomains) */
+    size_t fetch_max_bytes;
+    unsigned fetch_timeout_s;
+    int fetch_private;        /* may reach loopback and private addresses */
 } srv_config;
 
 /* Roles, each allowed what the ones before it are. */
@@ -79,6 +84,11 @@ void reply_status(req *r, tamis_status st, const char *what);
 const char *arg(req *r, const char *name);
 /* The body parsed as JSON (NULL and a 400 reply when it is not). */
 json_t *body_json(req *r);
+
+/* Fetches `url` (if this server allows it) into r->upload, as if it had
+ * been uploaded; on failure replies and returns -1. */
+int fetch_into_upload(req *r, const char *url);
+void fetch_global_init(void);
 
 /* Handlers. */
 typedef void (*handler)(req *r);

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,4 +173,56 @@ int backends(char urls[2][4096]) {
     if (pg && *pg)
         snprintf(urls[n++], 4096, "%s", pg);
     return n;
+}
+
+static void *media_serve(void *p) {
+    media_server *m = p;
+    while (!m->stop) {
+        struct pollfd pf = {m->fd, POLLIN, 0};
+        if (poll(&pf, 1, 100) <= 0)
+            continue;
+        int c = accept(m->fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        char buf[8192];
+        size_t got = 0;
+        ssize_t n;
+        while (got < sizeof buf - 1 && (n = read(c, buf + got, sizeof buf - 1 - got)) > 0) {
+            got += (size_t)n;
+            buf[got] = 0;
+            if (strstr(buf, "\r\n\r\n"))
+                break;
+        }
+        char head[1024];
+        int hl = snprintf(head, sizeof head,
+                          "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n",
+                          m->status, m->len, m->headers ? m->headers : "");
+        if (write(c, head, (size_t)hl) == hl && m->len)
+            (void)!write(c, m->body, m->len);
+        m->served++;
+        close(c);
+    }
+    return NULL;
+}
+
+void media_server_start(media_server *m, int status, const char *headers, const void *body,
+                        size_t len) {
+    memset(m, 0, sizeof *m);
+    m->status = status, m->headers = headers, m->body = body, m->len = len;
+    m->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(m->fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t l = sizeof a;
+    getsockname(m->fd, (struct sockaddr *)&a, &l);
+    m->port = ntohs(a.sin_port);
+    ASSERT_EQ(listen(m->fd, 16), 0);
+    ASSERT_EQ(pthread_create(&m->thread, NULL, media_serve, m), 0);
+}
+
+void media_server_stop(media_server *m) {
+    m->stop = 1;
+    pthread_join(m->thread, NULL);
+    close(m->fd);
 }

@@ -4,6 +4,7 @@
 #define TAMIS_TEST_CLIENT_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <sys/types.h>
 
 typedef struct {
@@ -41,5 +42,22 @@ char *make_token(const char *db, const char *role);
 /* The database URLs the service suite runs against: SQLite in the test's
  * temp dir, and PostgreSQL when TAMIS_TEST_PG is set. */
 int backends(char urls[2][4096]);
+
+/* A one-thread HTTP server on loopback that answers every request with the
+ * same status, extra header lines (e.g. "Location: ...\r\n") and body:
+ * the far end of the service's fetches by URL. */
+typedef struct {
+    int port, fd, stop;
+    int status;
+    const char *headers;
+    const void *body;
+    size_t len;
+    unsigned long long served;
+    pthread_t thread;
+} media_server;
+
+void media_server_start(media_server *m, int status, const char *headers, const void *body,
+                        size_t len);
+void media_server_stop(media_server *m);
 
 #endif

@@ -347,6 +347,110 @@ static void t_limits(const char *db) {
 }
 TEST(api_body_limits) { EACH_BACKEND(t_limits(db)); }
 
+/* GET /h/hash?url= and the other url= forms: off by default, then only
+ * allowlisted hosts, no internal addresses unless allowed, no redirects,
+ * a size limit. The far end is a small server on loopback. */
+static int get_status(fixture *f, const char *path, const char *tok, char *body_out, size_t cap) {
+    http_resp r;
+    int st = req(f, "GET", path, tok, NULL, &r);
+    if (body_out)
+        snprintf(body_out, cap, "%s", r.body);
+    free(r.body);
+    return st;
+}
+
+TEST(api_fetch_by_url) {
+    char db[4096], path[1024], body[2048];
+    snprintf(db, sizeof db, "%s/fetch.db", tmp_dir());
+    size_t len;
+    unsigned char *img = read_file(fmt("%s/samples/palapeli-data-002.jpg", repo_dir()), &len);
+    ASSERT(img != NULL);
+    media_server ms;
+    media_server_start(&ms, 200, "Content-Type: image/jpeg\r\n", img, len);
+    /* off by default */
+    fixture f;
+    up(&f, db, NULL);
+    snprintf(path, sizeof path, "/h/hash?url=http://127.0.0.1:%d/a.jpg", ms.port);
+    ASSERT_EQ(get_status(&f, path, f.matcher, body, sizeof body), 403);
+    ASSERT(strstr(body, "disabled") != NULL);
+    ASSERT_EQ(get_status(&f, "/h/hash", f.matcher, NULL, 0), 422);
+    down(&f);
+    ASSERT_EQ(ms.served, 0);
+    /* allowed host, but loopback is internal: refused before connecting */
+    up(&f, db, "--fetch-allow 127.0.0.1");
+    ASSERT_EQ(get_status(&f, path, f.matcher, body, sizeof body), 400);
+    ASSERT(strstr(body, "internal address") != NULL);
+    ASSERT_EQ(ms.served, 0);
+    down(&f);
+    /* loopback allowed for this test, 200 KB at most */
+    up(&f, db, "--fetch-allow 127.0.0.1 --fetch-private --fetch-max-bytes 200000");
+    create_bank(&f);
+    http_resp r;
+    ASSERT_EQ(req(&f, "GET", path, f.matcher, NULL, &r), 200);
+    json_t *j = parse(&r);
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "pdq")), /* samples/REFERENCE-PDQ.csv */
+                  "f8110d4425fa063b8c759efa81036da9985387cd0ce663e5f31e6de28a9837cf");
+    json_decref(j), free(r.body);
+    ASSERT_EQ(ms.served, 1);
+    /* added to a bank by URL, then looked up by URL */
+    snprintf(path, sizeof path, "/c/bank/%s/content?url=http://127.0.0.1:%d/a.jpg", f.bank,
+             ms.port);
+    ASSERT_EQ(http_do(f.srv.port, "POST", path, f.curator, NULL, NULL, 0, &r), 0);
+    ASSERT_EQ(r.status, 200);
+    free(r.body);
+    int found = 0;
+    for (int i = 0; i < 30 && !found; i++) {
+        snprintf(path, sizeof path, "/m/lookup?url=http://127.0.0.1:%d/a.jpg", ms.port);
+        ASSERT_EQ(req(&f, "GET", path, f.matcher, NULL, &r), 200);
+        j = parse(&r);
+        found = json_array_size(json_object_get(json_object_get(j, "md5"), f.bank)) == 1 &&
+                json_array_size(json_object_get(json_object_get(j, "pdq"), f.bank)) == 1;
+        json_decref(j), free(r.body);
+        if (!found)
+            usleep(100000);
+    }
+    ASSERT(found);
+    /* with signal_type, that type's bank map alone (HMA's URL mode) */
+    snprintf(path, sizeof path, "/m/lookup?url=http://127.0.0.1:%d/a.jpg&signal_type=pdq", ms.port);
+    ASSERT_EQ(req(&f, "GET", path, f.matcher, NULL, &r), 200);
+    j = parse(&r);
+    ASSERT_EQ(json_array_size(json_object_get(j, f.bank)), 1);
+    json_decref(j), free(r.body);
+    /* a host not on the list, another scheme, no host */
+    snprintf(path, sizeof path, "/h/hash?url=http://localhost:%d/a.jpg", ms.port);
+    ASSERT_EQ(get_status(&f, path, f.matcher, body, sizeof body), 400);
+    ASSERT(strstr(body, "fetch-allow") != NULL);
+    ASSERT_EQ(get_status(&f, "/h/hash?url=file:///etc/passwd", f.matcher, NULL, 0), 400);
+    ASSERT_EQ(get_status(&f, "/h/hash?url=gopher://127.0.0.1/x", f.matcher, NULL, 0), 400);
+    ASSERT_EQ(get_status(&f, "/h/hash?url=http://", f.matcher, NULL, 0), 400);
+    unsigned long long before = ms.served;
+    media_server_stop(&ms);
+    /* a redirect is not followed */
+    media_server_start(&ms, 302, "Location: http://169.254.169.254/latest/meta-data\r\n", "", 0);
+    snprintf(path, sizeof path, "/h/hash?url=http://127.0.0.1:%d/a.jpg", ms.port);
+    ASSERT_EQ(get_status(&f, path, f.matcher, body, sizeof body), 400);
+    ASSERT(strstr(body, "redirect") != NULL);
+    media_server_stop(&ms);
+    /* an error status */
+    media_server_start(&ms, 404, NULL, "no", 2);
+    snprintf(path, sizeof path, "/h/hash?url=http://127.0.0.1:%d/a.jpg", ms.port);
+    ASSERT_EQ(get_status(&f, path, f.matcher, body, sizeof body), 400);
+    ASSERT(strstr(body, "404") != NULL);
+    media_server_stop(&ms);
+    /* over the size limit */
+    unsigned char *big = calloc(1, 300000);
+    media_server_start(&ms, 200, NULL, big, 300000);
+    snprintf(path, sizeof path, "/h/hash?url=http://127.0.0.1:%d/a.jpg", ms.port);
+    ASSERT_EQ(get_status(&f, path, f.matcher, body, sizeof body), 413);
+    media_server_stop(&ms);
+    ASSERT_GT(before, 1);
+    /* the matcher role suffices to hash; none does not */
+    ASSERT_EQ(get_status(&f, path, NULL, NULL, 0), 401);
+    down(&f);
+    free(big);
+    free(img);
+}
+
 static void t_import(const char *db) {
     fixture f;
     up(&f, db, NULL);

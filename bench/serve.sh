@@ -3,7 +3,8 @@
 # one million PDQ hashes, 64 connections for 30 s, then the same wrk
 # against nginx serving a static JSON file of the same size (the ceiling),
 # in the same run. Prints requests/s, latency percentiles, errors, and the
-# service's resident memory at seconds 10 and 30.
+# service's resident memory at seconds 10 and 30; then tamis again with a
+# thread per connection, the I/O model the default is chosen against.
 #   BENCH_N (hashes, default 1000000), BENCH_SECONDS (30), BENCH_CONN (64)
 set -eu
 cd "$(dirname "$0")/.."
@@ -71,6 +72,20 @@ wrk -t2 -c"$CONN" -d"${SECS}s" --latency -H "Authorization: Bearer $TOKEN" \
     -s "$D/queries.lua" http://127.0.0.1:$PORT > "$D/wrk-tamis.txt" 2>&1
 RSS30=$(rss)
 RSS10=$(cat "$D/rss10")
+kill $SPID; wait $SPID 2>/dev/null || true
+
+# The other I/O model libmicrohttpd offers, on the same load: a thread per
+# connection instead of the default pool of epoll threads.
+$T serve --db "$DB" --listen 127.0.0.1:$PORT --quiet --max-connections 4096 \
+    --thread-per-connection 2>>"$D/serve.log" &
+SPID=$!
+for i in $(seq 1 300); do
+    curl -s -o /dev/null http://127.0.0.1:$PORT/status/live && break
+    sleep 0.2
+done
+wrk -t2 -c"$CONN" -d"${SECS}s" --latency -H "Authorization: Bearer $TOKEN" \
+    -s "$D/queries.lua" http://127.0.0.1:$PORT > "$D/wrk-tamis-tpc.txt" 2>&1
+kill $SPID; wait $SPID 2>/dev/null || true
 
 # nginx serving a file the size of a typical answer.
 printf '%s' "$SAMPLE" > "$D/static.json"
@@ -106,8 +121,12 @@ echo
 printf '%-8s %12s %10s %10s %10s  %s\n' "" "requests/s" "p50" "p99" "size(B)" "errors"
 printf '%-8s %12s %10s %10s %10s  %s\n' tamis "$RT" "$(pct "$D/wrk-tamis.txt" 50%)" \
     "$(pct "$D/wrk-tamis.txt" 99%)" "${#SAMPLE}" "$(errs "$D/wrk-tamis.txt")"
+printf '%-8s %12s %10s %10s %10s  %s\n' tamis-tpc "$(req "$D/wrk-tamis-tpc.txt")" \
+    "$(pct "$D/wrk-tamis-tpc.txt" 50%)" "$(pct "$D/wrk-tamis-tpc.txt" 99%)" "${#SAMPLE}" \
+    "$(errs "$D/wrk-tamis-tpc.txt")"
 printf '%-8s %12s %10s %10s %10s  %s\n' nginx "$RN" "$(pct "$D/wrk-nginx.txt" 50%)" \
     "$(pct "$D/wrk-nginx.txt" 99%)" "${#SAMPLE}" "$(errs "$D/wrk-nginx.txt")"
 python3 -c "print('tamis/nginx requests: %.1f %%' % (100 * $RT / $RN))"
 python3 -c "print('tamis resident memory: %d kB at 10 s, %d kB at 30 s: %+.2f %%' % ($RSS10, $RSS30, 100.0 * ($RSS30 - $RSS10) / $RSS10))"
+echo "tamis = a pool of epoll threads (the default), tamis-tpc = a thread per connection"
 echo "targets: >= 50 % of nginx, p99 <= 5 ms, 0 errors, memory growth < 5 % (machine shared: 2 cores for wrk, server and nginx)"

@@ -25,6 +25,7 @@ int cmd_serve(int argc, char **argv) {
                                        {"snapshot", required_argument, NULL, 'S'},
                                        {"no-snapshot", no_argument, NULL, 'N'},
                                        {"fetch-allow", required_argument, NULL, 'A'},
+                                       {"thread-per-connection", no_argument, NULL, 'C'},
                                        {"fetch-private", no_argument, NULL, 'P'},
                                        {"fetch-max-bytes", required_argument, NULL, 'M'},
                                        {"fetch-timeout", required_argument, NULL, 'F'},
@@ -54,6 +55,7 @@ int cmd_serve(int argc, char **argv) {
         case 'N': no_snapshot = 1; break;
         case 'A': cfg.fetch_allow = optarg; break;
         case 'P': cfg.fetch_private = 1; break;
+        case 'C': cfg.thread_per_connection = 1; break;
         case 'L': {
             /* METHOD PATH ROLE per line: the docs' test compares them */
             static const char *roles[] = {"none", "matcher", "curator", "admin"};
@@ -116,6 +118,7 @@ int cmd_serve(int argc, char **argv) {
                    "  --fetch-private       let fetches reach loopback and private addresses\n"
                    "  --fetch-max-bytes N   (default: --max-upload)\n"
                    "  --fetch-timeout S     whole transfer (default 10)\n"
+                   "  --thread-per-connection  a thread per connection instead of the epoll pool\n"
                    "  --quiet               no JSON request log on stderr\n");
             return EXIT_OK;
         default: return EXIT_USAGE;

@@ -35,6 +35,7 @@ typedef struct srv_config {
     size_t fetch_max_bytes;
     unsigned fetch_timeout_s;
     int fetch_private;        /* may reach loopback and private addresses */
+    int thread_per_connection;/* instead of the epoll thread pool (bench-serve compares) */
 } srv_config;
 
 /* Roles, each allowed what the ones before it are. */

@@ -468,7 +468,7 @@ int srv_run(const srv_config *cfg) {
         on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_LIMIT,
         cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         /* the pool's size last, so that a thread per connection ends here */
         cfg->thread_per_connection ? MHD_OPTION_END : MHD_OPTION_THREAD_POOL_SIZE,

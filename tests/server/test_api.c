@@ -343,6 +343,13 @@ static void t_limits(const char *db) {
               0);
     ASSERT_EQ(r.status, 413);
     free(r.body), free(big);
+    /* headers over the connection's 16 KiB buffer: refused by libmicrohttpd */
+    char *tok = malloc(20001);
+    memset(tok, 'a', 20000);
+    tok[20000] = 0;
+    ASSERT_EQ(http_do(f.srv.port, "GET", "/c/banks", tok, NULL, NULL, 0, &r), 0);
+    ASSERT_EQ(r.status, 431);
+    free(r.body), free(tok);
     down(&f);
 }
 TEST(api_body_limits) { EACH_BACKEND(t_limits(db)); }

@@ -285,6 +285,166 @@ TAMIS_API tamis_status tamis_hash_pixels(tamis_hasher *h, const uint8_t *pixels,
                                          tamis_image_hash *out);
 
 /* ------------------------------------------------------------------------
+ * Hashing videos (vPDQ)
+ *
+ * vPDQ is Meta's video hash (ThreatExchange's vpdq, used by HMA): the PDQ
+ * hash and quality of every frame, or of one frame every so many seconds,
+ * each with its frame number and timestamp. A tamis_vpdq holds that list
+ * of frames; it is filled by hashing a video or by reading the reference's
+ * text format, and two of them are compared by the share of frames of each
+ * found in the other.
+ *
+ * Decoding uses FFmpeg (any container and codec it reads; the format is
+ * detected from the content), then converts each frame as the reference
+ * does: swscale with SWS_AREA to packed RGB24 at the stream's coded size
+ * (or squashed to N x N with `downsample`), luma Y = 0.299 R + 0.587 G +
+ * 0.114 B in float, PDQ at full resolution. doc/video.md has the details
+ * and the measured agreement with the reference's files.
+ *
+ * FFmpeg's log is process-wide: while hashing a video the library installs
+ * a log callback that prints nothing (FFmpeg's error lines go into the
+ * handle's message instead). A program that wants FFmpeg's log for its own
+ * use of FFmpeg sets its callback again afterwards.
+ *
+ * Example: hash a video, write the reference's text format, compare.
+ *
+ *     tamis_vpdq *a, *b;
+ *     tamis_vpdq_result r;
+ *     tamis_vpdq_create(&a);
+ *     tamis_vpdq_create(&b);
+ *     if (tamis_vpdq_hash_file(a, "upload.mp4", NULL) != TAMIS_OK)
+ *         fprintf(stderr, "upload.mp4: %s\n", tamis_vpdq_errmsg(a));
+ *     size_t n = tamis_vpdq_to_text(a, NULL, 0);   // the size, then the text
+ *     char *text = malloc(n + 1);
+ *     tamis_vpdq_to_text(a, text, n + 1);
+ *     ... read a bank's file into b with tamis_vpdq_from_text ...
+ *     tamis_vpdq_compare(a, b, NULL, &r);
+ *     printf("%.2f %.2f %s\n", r.query_share, r.target_share,
+ *            r.match ? "match" : "no match");
+ * ------------------------------------------------------------------------ */
+
+typedef struct tamis_vpdq tamis_vpdq;
+
+/* One hashed frame, as in a line of the reference's text format. */
+typedef struct tamis_vpdq_frame {
+    int frame;        /* the decoder's frame number, from 0 */
+    int quality;      /* 0..100; frames under TAMIS_PDQ_MIN_QUALITY are not
+                         compared */
+    tamis_pdq pdq;
+    double timestamp; /* seconds: frame / frame rate, in float as the
+                         reference computes it */
+} tamis_vpdq_frame;
+
+/* Refuse videos that would give more frames than this by default. */
+#define TAMIS_VPDQ_DEFAULT_MAX_FRAMES 10000000ull
+
+typedef struct tamis_vpdq_options {
+    /* 0: hash every frame. Otherwise hash frame numbers that are multiples
+     * of (int)(seconds_per_hash * frame rate), as the reference does (its
+     * -r option; HMA uses 1 second). */
+    double seconds_per_hash;
+    /* 0: frames at the stream's size. N > 0: squashed to N x N before
+     * hashing (the reference's -s option; its "-128x128" sample files use
+     * 128). */
+    int downsample;
+    /* Threads hashing frames beside the decoder (0: one per core). The
+     * result does not depend on it. */
+    int threads;
+    uint64_t max_pixels; /* frame size limit; 0: TAMIS_DEFAULT_MAX_PIXELS */
+    uint64_t max_frames; /* 0: TAMIS_VPDQ_DEFAULT_MAX_FRAMES */
+    /* How frames become RGB: TAMIS_VPDQ_CONVERT_LIBRARY (0), as the vPDQ
+     * library converts them since 2024 (and so HMA and the Python
+     * bindings), or TAMIS_VPDQ_CONVERT_FFMPEG_CLI, as the ffmpeg program
+     * it piped frames from before did (its sample files of 2022-2023 were
+     * made so). The two differ by about a bit per frame, more on dark or
+     * flat frames; doc/video.md has the figures. */
+    int convert;
+} tamis_vpdq_options;
+
+enum { TAMIS_VPDQ_CONVERT_LIBRARY = 0, TAMIS_VPDQ_CONVERT_FFMPEG_CLI = 1 };
+
+/* What the decoder found (zeros and NULLs for a hash read from text). */
+typedef struct tamis_video_info {
+    int width, height;      /* of the stream, before any downsampling */
+    double frame_rate;      /* average, as the reference takes it; 0 if unknown */
+    double duration;        /* seconds; 0 if unknown */
+    const char *container;  /* FFmpeg's names, e.g. "mov,mp4,m4a,3gp,3g2,mj2" */
+    const char *codec;      /* and "h264"; static strings */
+} tamis_video_info;
+
+/* Creates an empty list of frames. */
+TAMIS_API tamis_status tamis_vpdq_create(tamis_vpdq **out);
+
+/* Frees it; NULL is accepted. */
+TAMIS_API void tamis_vpdq_free(tamis_vpdq *v);
+
+/* The message of the last error ("" after a success); it belongs to the
+ * handle and lives until its next call. */
+TAMIS_API const char *tamis_vpdq_errmsg(const tamis_vpdq *v);
+
+/* Hashes the video in a file, or in memory, replacing the frames held.
+ * `opts` may be NULL for the defaults (every frame, full size). Errors:
+ * TAMIS_ERR_EMPTY (0 bytes), TAMIS_ERR_UNSUPPORTED (not a video, no video
+ * stream, a codec FFmpeg lacks), TAMIS_ERR_CORRUPT (a damaged container,
+ * or no frame decodes), TAMIS_ERR_TOO_LARGE (over max_pixels or
+ * max_frames), TAMIS_ERR_IO. Frames that fail to decode mid-stream are
+ * skipped, as FFmpeg skips them; on error the list is left empty. */
+TAMIS_API tamis_status tamis_vpdq_hash_file(tamis_vpdq *v, const char *path,
+                                            const tamis_vpdq_options *opts);
+TAMIS_API tamis_status tamis_vpdq_hash_mem(tamis_vpdq *v, const void *data, size_t len,
+                                           const tamis_vpdq_options *opts);
+
+/* The frames held, in frame order: an array of tamis_vpdq_count(v),
+ * owned by the handle and valid until it next changes. */
+TAMIS_API size_t tamis_vpdq_count(const tamis_vpdq *v);
+TAMIS_API const tamis_vpdq_frame *tamis_vpdq_frames(const tamis_vpdq *v);
+
+/* The decoder's view of the last video hashed. */
+TAMIS_API void tamis_vpdq_video_info(const tamis_vpdq *v, tamis_video_info *out);
+
+/* The reference's text format: one line per frame,
+ * "frame,quality,hash,timestamp\n" (timestamp with 3 decimals), e.g.
+ *     0,100,e271017837246aac...0d55c,0.000
+ * Writes at most `cap` bytes (NUL included; buf may be NULL when cap is
+ * 0) and returns the length of the whole text, as snprintf does. */
+TAMIS_API size_t tamis_vpdq_to_text(const tamis_vpdq *v, char *buf, size_t cap);
+
+/* Parses that format (`len` bytes, no NUL needed), replacing the frames
+ * held. Lines may end in "\r\n"; blank lines are skipped. A malformed
+ * line is TAMIS_ERR_INVALID with its number in the message; text with no
+ * frame at all is TAMIS_ERR_EMPTY (the reference refuses both). */
+TAMIS_API tamis_status tamis_vpdq_from_text(tamis_vpdq *v, const char *text, size_t len);
+
+/* How to compare. The defaults (opts NULL) are those of python-
+ * threatexchange's VPDQSignal and of HMA. */
+typedef struct tamis_vpdq_compare_options {
+    int distance;            /* frames match within this many bits (<=) */
+    int min_quality;         /* frames of lower quality are left out */
+    double query_threshold;  /* percent; match needs query_share >= it */
+    double target_threshold; /* percent; and target_share >= it */
+} tamis_vpdq_compare_options;
+
+#define TAMIS_VPDQ_COMPARE_DEFAULTS {31, 50, 80.0, 0.0}
+
+typedef struct tamis_vpdq_result {
+    /* Frames compared on each side: those of quality >= min_quality,
+     * with repeated hashes counted once. */
+    size_t query_frames, target_frames;
+    /* Of those, how many have a frame of the other side within
+     * `distance`, and as percentages (0 when a side has no frame). */
+    size_t query_matched, target_matched;
+    double query_share, target_share;
+    int match; /* both shares at or over their thresholds */
+} tamis_vpdq_result;
+
+/* Compares a query video (the upload) with a target (a bank's video) as
+ * the reference does; the frame search uses a tamis_index over the target,
+ * so it is not quadratic. */
+TAMIS_API tamis_status tamis_vpdq_compare(const tamis_vpdq *query, const tamis_vpdq *target,
+                                          const tamis_vpdq_compare_options *opts,
+                                          tamis_vpdq_result *out);
+
+/* ------------------------------------------------------------------------
  * Index of PDQ codes: exact range search in Hamming space
  *
  * A tamis_index holds 256-bit codes, each with a 64-bit id, and finds every

@@ -10,9 +10,10 @@
  * error line of the handle active on the calling thread, for messages.
  *
  * The conversion is the vPDQ reference's (vpdq/cpp/hashing/ffmpegwrapper):
- * sws_scale with SWS_AREA from the decoder's format and size to packed
- * RGB24 at the output size, into a frame from av_frame_get_buffer (whose
- * aligned rows let swscale take the same SIMD paths).
+ * sws_scale with SWS_AREA (or the caller's flags) from the decoder's format
+ * and size to packed RGB24 at the output size, into a frame from
+ * av_frame_get_buffer (whose aligned rows let swscale take the same SIMD
+ * paths).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -441,7 +442,9 @@ static tamis_status convert(tamis__video *v, const AVFrame *f) {
     if (!v->sws || v->sws_w != f->width || v->sws_h != f->height || v->sws_fmt != f->format) {
         sws_freeContext(v->sws);
         v->sws = sws_getContext(f->width, f->height, (enum AVPixelFormat)f->format, v->out_w,
-                                v->out_h, AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL, NULL);
+                                v->out_h, AV_PIX_FMT_RGB24,
+                                v->opts.sws_flags ? v->opts.sws_flags : SWS_AREA, NULL, NULL,
+                                NULL);
         if (!v->sws)
             return tamis__fail(&v->err, TAMIS_ERR_UNSUPPORTED,
                                "cannot convert %dx%d %s frames to RGB", f->width, f->height,

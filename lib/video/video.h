@@ -37,6 +37,12 @@ typedef struct tamis__video_opts {
      * 0: no limit. Resampling can repeat a frame across a gap in the
      * timestamps, so a small file can otherwise yield any number. */
     uint64_t max_frames;
+    /* swscale's flags for the conversion to RGB; 0: SWS_AREA, as the vPDQ
+     * library does. The ffmpeg command-line tool (which the vPDQ reference
+     * piped from until 2024, and TMK's still does) converts with
+     * SWS_BICUBIC | SWS_ACCURATE_RND; at the same size only ACCURATE_RND
+     * changes the pixels. */
+    int sws_flags;
 } tamis__video_opts;
 
 typedef struct tamis__video_info {

@@ -12,7 +12,7 @@ DESTDIR    ?=
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 DEPS    := libjpeg libpng libwebp libwebpdemux libcrypto sqlite3 libpq jansson libxml-2.0 \
-           libavformat libavcodec libswscale libavutil
+           libavformat libavcodec libswscale libavutil libutf8proc libidn2
 # The service (server/) links libmicrohttpd; the library does not.
 SRV_DEPS := libmicrohttpd libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) $(SRV_DEPS))

@@ -16,6 +16,7 @@
  * paths).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
@@ -499,7 +500,19 @@ static tamis_status next_every(tamis__video *v, double *ts) {
  * nearest tick): tick k shows the latest frame whose rounded time is at or
  * before k, and the last frame lasts until its end. */
 static int64_t to_tick(const tamis__video *v, double t) {
-    return llrint(t * v->opts.fps);
+    return llround(t * v->opts.fps);
+}
+
+/* A frame's tick, rounded as the filter does (half away from zero), in
+ * exact arithmetic from its timestamp when it has one. */
+static int64_t frame_tick(const tamis__video *v, const AVFrame *f, double t) {
+    int64_t p = f->best_effort_timestamp;
+    if (p == AV_NOPTS_VALUE)
+        return to_tick(v, t);
+    if (v->start_pts != AV_NOPTS_VALUE)
+        p -= v->start_pts;
+    AVRational tick = av_inv_q(av_d2q(v->opts.fps, INT_MAX));
+    return av_rescale_q_rnd(p, v->time_base, tick, AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX);
 }
 
 static tamis_status next_fps(tamis__video *v, double *ts) {
@@ -543,7 +556,7 @@ static tamis_status next_fps(tamis__video *v, double *ts) {
         double dur = v->frame->pkt_duration > 0 ? (double)v->frame->pkt_duration * av_q2d(v->time_base)
                      : v->info.frame_rate > 0 ? 1.0 / v->info.frame_rate
                                               : 1.0 / v->opts.fps;
-        int64_t tick = to_tick(v, t);
+        int64_t tick = frame_tick(v, v->frame, t);
         if (!v->has_hold) {
             av_frame_move_ref(v->hold, v->frame);
             v->has_hold = 1;

@@ -639,6 +639,22 @@ static tamis_status downsample(tamis__pdq_work *w, const tamis__luma_view *v,
     return TAMIS_OK;
 }
 
+tamis_status tamis__pdq_float_from_luma(tamis__pdq_work *w, const tamis__luma_view *v,
+                                        float dct[16][16], int *quality) {
+    if (v->rows < TAMIS__PDQ_MIN_DIM || v->cols < TAMIS__PDQ_MIN_DIM) {
+        memset(dct, 0, 16 * sizeof dct[0]);
+        *quality = 0;
+        return TAMIS_OK;
+    }
+    float a64[64][64];
+    tamis_status st = downsample(w, v, a64);
+    if (st != TAMIS_OK)
+        return st;
+    *quality = tamis__pdq_quality(a64);
+    tamis__pdq_dct64to16(a64, dct);
+    return TAMIS_OK;
+}
+
 tamis_status tamis__pdq_from_luma(tamis__pdq_work *w, const tamis__luma_view *v,
                                   tamis_pdq *hash, int *quality) {
     if (v->rows < TAMIS__PDQ_MIN_DIM || v->cols < TAMIS__PDQ_MIN_DIM) {
@@ -646,12 +662,10 @@ tamis_status tamis__pdq_from_luma(tamis__pdq_work *w, const tamis__luma_view *v,
         *quality = 0;
         return TAMIS_OK;
     }
-    float a64[64][64], dct[16][16];
-    tamis_status st = downsample(w, v, a64);
+    float dct[16][16];
+    tamis_status st = tamis__pdq_float_from_luma(w, v, dct, quality);
     if (st != TAMIS_OK)
         return st;
-    *quality = tamis__pdq_quality(a64);
-    tamis__pdq_dct64to16(a64, dct);
     tamis__pdq_bits(dct, hash);
     return TAMIS_OK;
 }

@@ -45,6 +45,13 @@ void tamis__pdq_work_free(tamis__pdq_work *w);
 tamis_status tamis__pdq_from_luma(tamis__pdq_work *w, const tamis__luma_view *v,
                                   tamis_pdq *hash, int *quality);
 
+/* The same steps without the final thresholding: the 16x16 DCT block the
+ * bits are taken from (the "PDQF" frame feature of TMK) and the quality.
+ * A 64x64 image is taken as already downsampled, as in the reference;
+ * images under TAMIS__PDQ_MIN_DIM give zeros. */
+tamis_status tamis__pdq_float_from_luma(tamis__pdq_work *w, const tamis__luma_view *v,
+                                        float dct[16][16], int *quality);
+
 /* Lower-level steps, exposed for the unit tests. */
 int tamis__pdq_window(int old_dim);                      /* box window */
 void tamis__pdq_box1d(const float *in, ptrdiff_t istride, float *out,

@@ -445,6 +445,114 @@ TAMIS_API tamis_status tamis_vpdq_compare(const tamis_vpdq *query, const tamis_v
                                           tamis_vpdq_result *out);
 
 /* ------------------------------------------------------------------------
+ * Video hashing: TMK+PDQF
+ *
+ * TMK+PDQF is Meta's video hash (ThreatExchange, tmk/), the one GIFCT and
+ * Tech Against Terrorism share as .tmk files. A video is resampled to 15
+ * frames a second and each frame squashed to 64x64; each frame gives the
+ * 256 floats of PDQ before thresholding (PDQF); a tamis_tmk holds their
+ * average and their time-domain Fourier features, 263344 bytes as a .tmk
+ * file (doc/video.md has the layout and the arithmetic).
+ *
+ * Two videos are compared in two levels, as the reference does:
+ *   - level 1, the cosine similarity of the average features (-1..1),
+ *     quick and used to cull;
+ *   - level 2, the temporal match kernel at the best time shift (0..1).
+ * They match when level 1 >= 0.7 and level 2 >= 0.7 (the reference's
+ * defaults; it suggests 0.9 or more for exact copies). Either score of a
+ * video with itself is 1.
+ *
+ * A tamis_tmk is immutable once made; it may be read from several threads.
+ * ------------------------------------------------------------------------ */
+
+typedef struct tamis_tmk tamis_tmk;
+
+#define TAMIS_TMK_FPS 15
+#define TAMIS_TMK_LEVEL1_THRESHOLD 0.7f
+#define TAMIS_TMK_LEVEL2_THRESHOLD 0.7f
+/* The size of a .tmk file with the reference's parameters. */
+#define TAMIS_TMK_FILE_SIZE 263344
+
+typedef struct tamis_tmk_options {
+    int threads;         /* decoder threads; 0: FFmpeg's choice */
+    uint64_t max_pixels; /* refuse larger frames; 0: TAMIS_DEFAULT_MAX_PIXELS */
+    uint64_t max_frames; /* TAMIS_ERR_TOO_LARGE beyond this many frames at
+                            15 fps; 0: 24 hours' worth */
+} tamis_tmk_options;
+
+/* Hashes the video in a file, or in `len` bytes of memory (any container
+ * and codec FFmpeg reads; audio is ignored). `opts` may be NULL. On error
+ * *out is NULL and `err` (may be NULL) gets the reason. Errors:
+ * TAMIS_ERR_UNSUPPORTED (not a video, no video stream), TAMIS_ERR_CORRUPT
+ * (no frame decodes), TAMIS_ERR_IO, TAMIS_ERR_TOO_LARGE, TAMIS_ERR_EMPTY. */
+TAMIS_API tamis_status tamis_tmk_hash_file(const char *path, const tamis_tmk_options *opts,
+                                           tamis_tmk **out, char *err, size_t errlen);
+TAMIS_API tamis_status tamis_tmk_hash_mem(const void *data, size_t len,
+                                          const tamis_tmk_options *opts, tamis_tmk **out,
+                                          char *err, size_t errlen);
+
+/* Reads a .tmk file (or its bytes). Any parameters the format can state
+ * are accepted within generous limits, but the frame features must be
+ * PDQF and the size exactly what the header announces. On error *out is
+ * NULL and `err` (may be NULL) gets the reason: TAMIS_ERR_EMPTY,
+ * TAMIS_ERR_CORRUPT (truncated, trailing bytes, impossible header values,
+ * a non-finite number), TAMIS_ERR_UNSUPPORTED (not a .tmk, not PDQF),
+ * TAMIS_ERR_IO, TAMIS_ERR_TOO_LARGE. */
+TAMIS_API tamis_status tamis_tmk_read_file(const char *path, tamis_tmk **out, char *err,
+                                           size_t errlen);
+TAMIS_API tamis_status tamis_tmk_read_mem(const void *data, size_t len, tamis_tmk **out,
+                                          char *err, size_t errlen);
+
+/* The size in bytes of t's .tmk form (TAMIS_TMK_FILE_SIZE for a hash made
+ * here); 0 for NULL. */
+TAMIS_API size_t tamis_tmk_size(const tamis_tmk *t);
+
+/* Writes t's .tmk form to `buf`, which must hold tamis_tmk_size(t) bytes
+ * (TAMIS_ERR_INVALID if `cap` is smaller). Reading then writing gives
+ * back the same bytes. */
+TAMIS_API tamis_status tamis_tmk_write_mem(const tamis_tmk *t, void *buf, size_t cap);
+
+/* Writes t as a .tmk file (to a temporary name, then renamed). */
+TAMIS_API tamis_status tamis_tmk_write_file(const tamis_tmk *t, const char *path, char *err,
+                                            size_t errlen);
+
+/* Frees a tamis_tmk; NULL is accepted. */
+TAMIS_API void tamis_tmk_free(tamis_tmk *t);
+
+/* The number of frames hashed (after resampling to 15 fps), and the
+ * frame rate the hash was made at. */
+TAMIS_API int tamis_tmk_frame_count(const tamis_tmk *t);
+TAMIS_API int tamis_tmk_fps(const tamis_tmk *t);
+
+/* The average feature (*dim floats, 256 for PDQF), owned by t: a vector
+ * for a nearest-neighbour index of level-1 candidates. */
+TAMIS_API const float *tamis_tmk_average(const tamis_tmk *t, int *dim);
+
+/* Nonzero when a and b can be compared: same frame-feature algorithm,
+ * frame rate, periods, Fourier coefficients and dimension. */
+TAMIS_API int tamis_tmk_compatible(const tamis_tmk *a, const tamis_tmk *b);
+
+/* The level-1 and level-2 scores. TAMIS_ERR_INVALID (and *score 0) when
+ * the two are not compatible. A video without frames scores 0. */
+TAMIS_API tamis_status tamis_tmk_level1(const tamis_tmk *a, const tamis_tmk *b, float *score);
+TAMIS_API tamis_status tamis_tmk_level2(const tamis_tmk *a, const tamis_tmk *b, float *score);
+
+typedef struct tamis_tmk_match {
+    float level1;
+    float level2;        /* 0 unless level2_computed */
+    int level2_computed; /* level 1 reached its threshold */
+    int match;           /* level1 >= its threshold and level2 >= its */
+} tamis_tmk_match;
+
+/* Both levels as the reference's query tools decide: level 2 only when
+ * level 1 is at least level1_threshold, a match when it then is at least
+ * level2_threshold (TAMIS_TMK_LEVEL*_THRESHOLD by default; -1 and 0 to
+ * always compute both). */
+TAMIS_API tamis_status tamis_tmk_compare(const tamis_tmk *a, const tamis_tmk *b,
+                                         float level1_threshold, float level2_threshold,
+                                         tamis_tmk_match *out);
+
+/* ------------------------------------------------------------------------
  * Index of PDQ codes: exact range search in Hamming space
  *
  * A tamis_index holds 256-bit codes, each with a 64-bit id, and finds every

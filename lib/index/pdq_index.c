@@ -418,7 +418,8 @@ tamis_status tamis_index_knn(const tamis_index *ix, const tamis_pdq *q, size_t k
         if (m.n >= k || m.n == total)
             break;
     }
-    qsort(m.v, m.n, sizeof *m.v, cmp_match);
+    if (m.n) /* qsort takes no NULL, even for none */
+        qsort(m.v, m.n, sizeof *m.v, cmp_match);
     *n = m.n < k ? m.n : k;
     if (*n)
         memcpy(out, m.v, *n * sizeof *out);
@@ -455,7 +456,7 @@ static void *batch_worker(void *p) {
             tamis__index_search_raw(b->ix, &c, b->radius, vec_push, m);
             if (m->oom)
                 b->oom = 1;
-            else
+            else if (m->n)
                 qsort(m->v, m->n, sizeof *m->v, cmp_match);
         }
     }

@@ -34,19 +34,26 @@ int http_do(int port, const char *method, const char *path, const char *token,
         close(fd);
         return -1;
     }
-    char head[8192];
-    int n = snprintf(head, sizeof head,
+    /* sized for long paths and tokens (the header-limit test sends 20 KB) */
+    size_t hcap = 1024 + strlen(path) + (token ? strlen(token) : 0) + (ctype ? strlen(ctype) : 0);
+    char *head = malloc(hcap);
+    if (!head) {
+        close(fd);
+        return -1;
+    }
+    int n = snprintf(head, hcap,
                      "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                      "Content-Length: %zu\r\n",
                      method, path, len);
     if (token)
-        n += snprintf(head + n, sizeof head - (size_t)n, "Authorization: Bearer %s\r\n", token);
+        n += snprintf(head + n, hcap - (size_t)n, "Authorization: Bearer %s\r\n", token);
     if (ctype)
-        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Type: %s\r\n", ctype);
-    n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
+        n += snprintf(head + n, hcap - (size_t)n, "Content-Type: %s\r\n", ctype);
+    n += snprintf(head + n, hcap - (size_t)n, "\r\n");
     if (write(fd, head, (size_t)n) != n || (len && write(fd, body, len) != (ssize_t)len)) {
         /* the server may answer (413) before reading a large body */
     }
+    free(head);
     size_t cap = 1 << 16, got = 0;
     char *buf = malloc(cap);
     ssize_t k;

@@ -553,6 +553,169 @@ TAMIS_API tamis_status tamis_tmk_compare(const tamis_tmk *a, const tamis_tmk *b,
                                          tamis_tmk_match *out);
 
 /* ------------------------------------------------------------------------
+ * Text signals
+ *
+ * Three signals of a text (a post, a message, a manifesto), as the banks'
+ * signal types of the same names:
+ *   - text_exact: SHA-256 (64 lower-case hex digits) of the normalised
+ *     text, so that copies differing only in case, accents, spacing,
+ *     punctuation, look-alike letters or invisible characters are equal;
+ *   - text_near: a near-duplicate signature of the normalised text, a
+ *     string "tn1:" + 256 hex digits (MinHash of its word pairs), compared
+ *     by estimated Jaccard similarity (0..1), and found among many with a
+ *     tamis_text_index, which does not compare with every entry;
+ *   - text_tlsh: the TLSH digest of the text's bytes as given ("T1" + 70
+ *     upper-case hex digits), as Trend Micro's TLSH 4.x and
+ *     python-threatexchange's TextTLSHSignal compute it; texts under 50
+ *     bytes (or too uniform) have none. Two digests match at distance <= 30.
+ *
+ * Normalisation (doc/text.md has every step and its tables): invalid UTF-8
+ * replaced by U+FFFD or refused; NUL and other controls become spaces;
+ * NFKC (utf8proc); combining marks removed; look-alike Cyrillic, Greek,
+ * Armenian and Latin letters folded to Latin; case folding; format
+ * characters (zero-width, bidi controls, soft hyphen) removed; Arabic
+ * tatweel removed, alef, yeh, teh marbuta, waw-hamza, keheh variants
+ * unified, Arabic-Indic digits made ASCII; punctuation, symbols and
+ * whitespace collapsed into single spaces; no space at either end.
+ *
+ * Example: the three signals of a post, then a near-duplicate lookup.
+ *
+ *     tamis_text *t;
+ *     tamis_text_hash th;
+ *     tamis_text_create(NULL, &t);
+ *     if (tamis_text_hash_compute(t, post, post_len, &th) != TAMIS_OK)
+ *         fprintf(stderr, "%s\n", tamis_text_errmsg(t));
+ *     printf("%s %s %s\n", th.exact, th.near, th.tlsh);
+ *     tamis_text_index *ix;
+ *     tamis_text_index_create(&ix);
+ *     tamis_text_index_add(ix, 42, bank_item_near_signature);
+ *     tamis_text_index_lookup(ix, th.near, TAMIS_TEXT_NEAR_THRESHOLD,
+ *                             print_match, NULL);
+ * ------------------------------------------------------------------------ */
+
+typedef struct tamis_text tamis_text;
+
+#define TAMIS_TEXT_EXACT_HEX_LEN 64
+#define TAMIS_TEXT_NEAR_LEN 260 /* "tn1:" + 256 hex digits */
+#define TAMIS_TLSH_HEX_LEN 72   /* "T1" + 70 hex digits */
+#define TAMIS_TLSH_MATCH_DISTANCE 30
+#define TAMIS_TLSH_MIN_BYTES 50
+/* The similarity at or over which tamis_text_index_lookup's callers should
+ * call two texts the same post (chosen on the measurements of
+ * doc/text.md: all edits of up to 10 % of the words over it, no two
+ * distinct posts of the corpus). */
+#define TAMIS_TEXT_NEAR_THRESHOLD 0.4
+/* Inputs over this many bytes are refused by default. */
+#define TAMIS_TEXT_DEFAULT_MAX_BYTES ((size_t)16 << 20)
+
+/* Flags for tamis_text_options.flags. */
+enum {
+    /* Refuse invalid UTF-8 (TAMIS_ERR_CORRUPT, with the byte offset of the
+     * first bad sequence in tamis_text_error_offset) instead of replacing
+     * each bad sequence by U+FFFD (which, a symbol, then separates words). */
+    TAMIS_TEXT_REFUSE_INVALID = 1u << 0
+};
+
+typedef struct tamis_text_options {
+    unsigned flags;   /* TAMIS_TEXT_* */
+    size_t max_bytes; /* longer inputs: TAMIS_ERR_TOO_LARGE; 0 = default */
+} tamis_text_options;
+
+/* The signals of one text. Empty strings for the signals it lacks. */
+typedef struct tamis_text_hash {
+    char exact[TAMIS_TEXT_EXACT_HEX_LEN + 1]; /* always set */
+    char near[TAMIS_TEXT_NEAR_LEN + 1];       /* "" when no word is left */
+    char tlsh[TAMIS_TLSH_HEX_LEN + 1];        /* "" under 50 bytes, or uniform */
+    size_t normalised_len;                    /* bytes of the normalised text */
+} tamis_text_hash;
+
+/* Creates a text hasher (buffers and the last error); `opts` may be NULL
+ * for the defaults (replace invalid UTF-8, 16 MiB limit). */
+TAMIS_API tamis_status tamis_text_create(const tamis_text_options *opts, tamis_text **out);
+
+/* Frees it; NULL is accepted. */
+TAMIS_API void tamis_text_free(tamis_text *t);
+
+/* The message of the last error ("" after a success), owned by the handle
+ * until its next call. */
+TAMIS_API const char *tamis_text_errmsg(const tamis_text *t);
+
+/* After TAMIS_ERR_CORRUPT: the byte offset of the first invalid UTF-8
+ * sequence of the input. */
+TAMIS_API size_t tamis_text_error_offset(const tamis_text *t);
+
+/* Normalises `len` bytes of UTF-8 (NUL bytes are allowed and count as
+ * spaces; text may be NULL when len is 0). *out (NUL-terminated) and
+ * *out_len belong to the handle and stay valid until its next call.
+ * Errors: TAMIS_ERR_TOO_LARGE (over max_bytes), TAMIS_ERR_CORRUPT
+ * (invalid UTF-8 with TAMIS_TEXT_REFUSE_INVALID), TAMIS_ERR_NOMEM. Empty
+ * input gives an empty text, not an error. */
+TAMIS_API tamis_status tamis_text_normalise(tamis_text *t, const void *text, size_t len,
+                                            const char **out, size_t *out_len);
+
+/* Computes the three signals of `len` bytes of UTF-8 text: text_exact and
+ * text_near of the normalised text, text_tlsh of the bytes as given (as
+ * python-threatexchange does). Errors as tamis_text_normalise. */
+TAMIS_API tamis_status tamis_text_hash_compute(tamis_text *t, const void *text, size_t len,
+                                               tamis_text_hash *out);
+
+/* The TLSH digest of any bytes into out (TAMIS_TLSH_HEX_LEN + 1 chars).
+ * Returns TAMIS_DONE and "" when there is none (under 50 bytes, or too
+ * few distinct byte patterns, as the reference decides). */
+TAMIS_API tamis_status tamis_tlsh_compute(const void *data, size_t len, char *out);
+
+/* The TLSH distance of two digests (0 = same; python-threatexchange
+ * matches text at <= 30 without the length term). Digests are "T1" + 70
+ * hex digits or the 70 digits alone, either case; anything else is
+ * TAMIS_ERR_INVALID. include_length: 1 for Trend Micro's diff (length
+ * difference counted), 0 for its diffxlen (as python-threatexchange). */
+TAMIS_API tamis_status tamis_tlsh_distance(const char *a, const char *b, int include_length,
+                                           int *out);
+
+/* The estimated Jaccard similarity (0..1) of the word pairs of the texts
+ * behind two near signatures. TAMIS_ERR_INVALID if either is malformed. */
+TAMIS_API tamis_status tamis_text_near_similarity(const char *a, const char *b, double *out);
+
+/* An index of near signatures: each entry an id and a signature; a lookup
+ * finds the entries whose similarity to the query is at least a threshold
+ * through locality-sensitive hashing (32 tables of 4 bytes of the
+ * signature each), verifying each candidate on its whole signature. An id
+ * may be given several signatures; removing an id removes them all.
+ * Lookups are read-only and may run concurrently; adds and removes need
+ * the index to themselves (the caller locks). */
+typedef struct tamis_text_index tamis_text_index;
+
+TAMIS_API tamis_status tamis_text_index_create(tamis_text_index **out);
+TAMIS_API void tamis_text_index_free(tamis_text_index *ix);
+TAMIS_API const char *tamis_text_index_errmsg(const tamis_text_index *ix);
+
+/* Adds a signature (its string form, `len` chars) under `id`.
+ * TAMIS_ERR_INVALID if it is malformed. */
+TAMIS_API tamis_status tamis_text_index_add(tamis_text_index *ix, uint64_t id,
+                                            const char *near, size_t len);
+
+/* Removes every signature of `id`; *removed (may be NULL) gets how many
+ * (0 is not an error). */
+TAMIS_API tamis_status tamis_text_index_remove(tamis_text_index *ix, uint64_t id,
+                                               size_t *removed);
+
+TAMIS_API size_t tamis_text_index_size(const tamis_text_index *ix);
+/* Bytes of memory the index holds. */
+TAMIS_API size_t tamis_text_index_memory(const tamis_text_index *ix);
+
+/* Called for each match; returning nonzero stops the lookup. */
+typedef int (*tamis_text_index_cb)(void *ctx, uint64_t id, double similarity);
+
+/* Calls cb, most similar first, for each entry whose estimated similarity
+ * to `near` is >= threshold (TAMIS_TEXT_NEAR_THRESHOLD is the measured
+ * choice; thresholds under about 0.3 lose recall, since the hash tables
+ * are tuned to find pairs above it). Returns TAMIS_DONE if cb stopped it,
+ * TAMIS_ERR_INVALID for a malformed signature. */
+TAMIS_API tamis_status tamis_text_index_lookup(const tamis_text_index *ix, const char *near,
+                                               size_t len, double threshold,
+                                               tamis_text_index_cb cb, void *ctx);
+
+/* ------------------------------------------------------------------------
  * Index of PDQ codes: exact range search in Hamming space
  *
  * A tamis_index holds 256-bit codes, each with a 64-bit id, and finds every

@@ -847,6 +847,198 @@ TAMIS_API tamis_status tamis_digest_index_load(const char *path,
                                                char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------
+ * URL signals
+ *
+ * A URL is matched as Google Safe Browsing matches it (Safe Browsing API
+ * v4, "URLs and Hashing"; doc/url.md has the rules and the differences):
+ *
+ *   1. it is canonicalised: tabs, CR, LF and the fragment removed, percent-
+ *      escapes undone repeatedly, the host's dots trimmed and collapsed,
+ *      IPv4 addresses in any form (octal, hex, fewer than 4 parts) written
+ *      as 4 decimals, international names turned into punycode (libidn2),
+ *      the host lower-cased, the port and user name dropped, /./ /../ and
+ *      // resolved in the path, the query kept; then every byte <= 32 or
+ *      >= 127, '#' and '%' escaped (upper-case hex). "www.Example.com:80/a/
+ *      ../b#top" becomes "http://www.example.com/b".
+ *   2. it is expanded into at most 30 expressions, "host-suffix/path-
+ *      prefix" strings: up to 5 hosts (the host, then up to 4 suffixes
+ *      among its last five labels; an IP address alone) times up to 6
+ *      paths (the path with and without its query, and up to 4 directories
+ *      from the root). "https://www.example.com/videos/x?y=1" gives
+ *      "www.example.com/videos/x?y=1", ..., "example.com/videos/",
+ *      "example.com/".
+ *
+ * A tamis_url_index holds bank entries, each an id and either an
+ * EXPRESSION (matched when it is one of the URL's expressions: the entry
+ * "example.com/videos/" matches everything under /videos/ on example.com
+ * and its subdomains) or a DOMAIN (matched by the domain and every
+ * subdomain at any depth: the entry "example.com" matches
+ * "http://a.b.c.d.e.example.com/x"). Entries are stored canonically, so
+ * "HTTP://Example.COM/videos/" and "example.com/videos/" are the same.
+ * A lookup canonicalises and expands the URL and reports every entry that
+ * matches with the expression (or domain) that matched it.
+ *
+ * The DOMAIN entries export as a DNS RPZ zone (BIND, Unbound, Knot) or a
+ * hosts file, for ISPs that block at the resolver.
+ *
+ * Example: canonicalise, then match against an index.
+ *
+ *     char canon[TAMIS_URL_CANON_MAX + 1], err[256];
+ *     if (tamis_url_canonicalize(s, strlen(s), canon, sizeof canon, NULL,
+ *                                err, sizeof err) != TAMIS_OK)
+ *         fprintf(stderr, "%s: %s\n", s, err);
+ *
+ *     tamis_url_index *ix;
+ *     tamis_url *u;
+ *     tamis_url_index_create(&ix);
+ *     tamis_url_create(&u);
+ *     tamis_url_index_add(ix, "example.com/videos/", 19, TAMIS_URL_AUTO, 42);
+ *     if (tamis_url_parse(u, s, strlen(s)) == TAMIS_OK)
+ *         tamis_url_index_lookup(ix, u, print_match, NULL);
+ *     else
+ *         fprintf(stderr, "%s: %s\n", s, tamis_url_errmsg(u));
+ * ------------------------------------------------------------------------ */
+
+/* Longer URLs (in bytes, as given) are refused with TAMIS_ERR_TOO_LARGE. */
+#define TAMIS_URL_MAX_LEN 8192
+/* No canonical URL is longer than this (escaping triples a byte). */
+#define TAMIS_URL_CANON_MAX (3 * TAMIS_URL_MAX_LEN + 64)
+#define TAMIS_URL_MAX_HOSTS 5
+#define TAMIS_URL_MAX_PATHS 6
+#define TAMIS_URL_MAX_EXPRESSIONS (TAMIS_URL_MAX_HOSTS * TAMIS_URL_MAX_PATHS)
+
+/* Canonicalises `len` bytes (no NUL needed; NUL bytes are escaped like
+ * other control bytes) into `out`, which gets the canonical URL and a NUL
+ * if `cap` allows (TAMIS_URL_CANON_MAX + 1 always does); *out_len (may be
+ * NULL) gets its length. Errors, with the reason in `err` (may be NULL):
+ * TAMIS_ERR_EMPTY (nothing but spaces), TAMIS_ERR_TOO_LARGE (over
+ * TAMIS_URL_MAX_LEN, or over `cap`: *out_len then says what is needed),
+ * TAMIS_ERR_INVALID (no host, a scheme without "//", a port that is not a
+ * number, a broken IPv6 address, an international name IDNA refuses...). */
+TAMIS_API tamis_status tamis_url_canonicalize(const char *url, size_t len, char *out,
+                                              size_t cap, size_t *out_len, char *err,
+                                              size_t errlen);
+
+/* The same into a new string (NUL-terminated; the caller frees it with
+ * free()). *out is NULL on error. */
+TAMIS_API tamis_status tamis_url_canonicalize_alloc(const char *url, size_t len, char **out,
+                                                    char *err, size_t errlen);
+
+/* A parsed URL: its canonical form and expressions, and the buffers to
+ * make them (a few tens of KB), reused from one URL to the next. */
+typedef struct tamis_url tamis_url;
+
+TAMIS_API tamis_status tamis_url_create(tamis_url **out);
+TAMIS_API void tamis_url_free(tamis_url *u);
+
+/* The message of the last error ("" after a success), owned by u. */
+TAMIS_API const char *tamis_url_errmsg(const tamis_url *u);
+
+/* Canonicalises a URL into u. Errors as tamis_url_canonicalize; after
+ * one, u holds no URL (its count of expressions is 0). */
+TAMIS_API tamis_status tamis_url_parse(tamis_url *u, const char *url, size_t len);
+
+/* The canonical URL (NUL-terminated) and its host, owned by u and valid
+ * until its next parse. *len may be NULL. */
+TAMIS_API const char *tamis_url_canonical(const tamis_url *u, size_t *len);
+TAMIS_API const char *tamis_url_host(const tamis_url *u, size_t *len);
+
+/* The number of expressions (1..TAMIS_URL_MAX_EXPRESSIONS), and
+ * expression i: `*len` bytes (NOT NUL-terminated: print with "%.*s")
+ * owned by u. Expressions come host by host, the full host first; for
+ * each, the path with query, without, then the directories from "/". */
+TAMIS_API size_t tamis_url_expression_count(const tamis_url *u);
+TAMIS_API const char *tamis_url_expression(const tamis_url *u, size_t i, size_t *len);
+
+typedef enum tamis_url_kind {
+    TAMIS_URL_AUTO = 0,       /* DOMAIN for a bare host name (no scheme, no
+                                 '/', no '?'), else EXPRESSION */
+    TAMIS_URL_EXPRESSION = 1, /* a URL or "host/path": matched as an expression */
+    TAMIS_URL_DOMAIN = 2      /* a host name: matches it and all subdomains */
+} tamis_url_kind;
+
+/* An index of URL entries. Lookups are read-only and may run concurrently
+ * (each with its own tamis_url); adds and removes need the index to
+ * themselves (the caller locks). */
+typedef struct tamis_url_index tamis_url_index;
+
+TAMIS_API tamis_status tamis_url_index_create(tamis_url_index **out);
+TAMIS_API void tamis_url_index_free(tamis_url_index *ix);
+TAMIS_API const char *tamis_url_index_errmsg(const tamis_url_index *ix);
+
+/* Adds an entry under `id` (any URL form canonicalises: "Example.com/a",
+ * "https://example.com/a#x" and "example.com/a" are the same EXPRESSION).
+ * A DOMAIN entry must have no path or query beyond "/". Errors as
+ * tamis_url_canonicalize (reason in tamis_url_index_errmsg); adding the
+ * same entry and id twice stores it once. */
+TAMIS_API tamis_status tamis_url_index_add(tamis_url_index *ix, const char *entry, size_t len,
+                                           tamis_url_kind kind, uint64_t id);
+
+/* Removes every entry of the ids in ids[0..n), in one pass whatever n is;
+ * *removed (may be NULL) gets how many entries went. */
+TAMIS_API tamis_status tamis_url_index_remove(tamis_url_index *ix, const uint64_t *ids,
+                                              size_t n, size_t *removed);
+
+/* Entries held, and bytes of memory the index uses. */
+TAMIS_API size_t tamis_url_index_size(const tamis_url_index *ix);
+TAMIS_API size_t tamis_url_index_memory(const tamis_url_index *ix);
+
+/* One match: the entry's id and kind, and what of the URL matched it (the
+ * expression, or for a DOMAIN the host suffix), `len` bytes not NUL-
+ * terminated, valid during the callback. */
+typedef struct tamis_url_match {
+    uint64_t id;
+    tamis_url_kind kind;
+    const char *matched;
+    size_t len;
+} tamis_url_match;
+
+/* Called for each match; returning nonzero stops the lookup. */
+typedef int (*tamis_url_match_cb)(void *ctx, const tamis_url_match *m);
+
+/* Calls cb for every entry matching the URL parsed into u: DOMAIN matches
+ * first, then EXPRESSION matches in the order of the expressions. An id
+ * is reported once per entry that matches (an id with two matching
+ * entries, twice). Returns TAMIS_DONE if cb stopped the lookup,
+ * TAMIS_ERR_INVALID if u holds no URL. */
+TAMIS_API tamis_status tamis_url_index_lookup(const tamis_url_index *ix, const tamis_url *u,
+                                              tamis_url_match_cb cb, void *ctx);
+
+/* Which entries an export takes: 1 to keep the entry of `id`. */
+typedef int (*tamis_url_filter_cb)(void *ctx, uint64_t id);
+
+typedef struct tamis_rpz_options {
+    const char *zone;       /* the zone's name, e.g. "rpz.example.org"
+                               (names too long under it are skipped);
+                               NULL: "rpz.invalid" */
+    const char *ns;         /* its NS (absolute); NULL: "localhost." */
+    const char *hostmaster; /* SOA mailbox; NULL: "hostmaster.localhost." */
+    uint32_t serial;        /* SOA serial; 0: 1 */
+    uint32_t ttl;           /* 0: 300 seconds */
+} tamis_rpz_options;
+
+/* Writes the DOMAIN entries kept by `filter` (NULL: all) as an RPZ zone:
+ * $TTL, SOA and NS, then "name CNAME ." and "*.name CNAME ." (NXDOMAIN for
+ * the name and its subdomains) per domain, in sorted order, each once;
+ * a domain under another listed one is left out (the wildcard covers it).
+ * Names are relative, so the file loads under any zone name. IP addresses
+ * and names that are not DNS names (label over 63, other characters than
+ * letters, digits, '-' and '_') are skipped. *written and *skipped (may
+ * be NULL) get the counts of domains. TAMIS_ERR_IO if writing fails. */
+TAMIS_API tamis_status tamis_url_index_write_rpz(const tamis_url_index *ix,
+                                                 const tamis_rpz_options *opts,
+                                                 tamis_url_filter_cb filter, void *ctx,
+                                                 FILE *f, size_t *written, size_t *skipped);
+
+/* The same domains as a hosts file, one "ADDRESS name" line each
+ * (`address` NULL: "0.0.0.0"). A hosts file has no wildcards: subdomains
+ * are blocked only when listed themselves, so none is left out. */
+TAMIS_API tamis_status tamis_url_index_write_hosts(const tamis_url_index *ix,
+                                                   const char *address,
+                                                   tamis_url_filter_cb filter, void *ctx,
+                                                   FILE *f, size_t *written, size_t *skipped);
+
+/* ------------------------------------------------------------------------
  * Banks and their storage
  *
  * A bank (a hash list a platform matches against: a GIFCT list, a removal

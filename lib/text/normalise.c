@@ -15,7 +15,8 @@
  *      and small letters each map to what they look like (Greek capital
  *      NU looks like N, small nu like v);
  *   4. case folding (utf8proc CASEFOLD; marks it produces stripped again);
- *   5. per code point: format characters and tatweel dropped, Arabic
+ *   5. per code point: format characters, apostrophes and tatweel
+ *      dropped, Arabic
  *      variants unified, Arabic-Indic digits to ASCII; punctuation,
  *      symbols, separators and controls (NUL included) become a single
  *      space; no space at either end.
@@ -212,6 +213,10 @@ static size_t final_pass(const uint8_t *s, size_t len, char *out) {
             if (!c)
                 continue;
         }
+        /* Apostrophes join what they separate: "l'homme" and "lhomme",
+         * "don't" and "dont" are the same words to a reader. */
+        if (c == '\'' || c == 0x2019 || c == 0x2018 || c == 0x02BC || c == '`' || c == 0x00B4)
+            continue;
         utf8proc_category_t cat = utf8proc_category(c);
         if (cat == UTF8PROC_CATEGORY_CF)
             continue;

@@ -122,6 +122,12 @@ bench-serve: all
 	TAMIS_WITH_BENCH=1 scripts/install-deps
 	TAMIS_BUILD=$(B) sh bench/serve.sh
 
+# Text signals: accuracy on ../shared/corpus/text, then a bank of 1M posts
+# (BENCH_ARGS="-n 100000" for a quicker run).
+.PHONY: bench-text
+bench-text: all $(B)/bench/text
+	$(B)/bench/text $(BENCH_ARGS)
+
 $(B)/bench/%: bench/%.c $(B)/libtamis.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtamis.a $(LDLIBS_ALL)

@@ -122,6 +122,14 @@ bench-serve: all
 	TAMIS_WITH_BENCH=1 scripts/install-deps
 	TAMIS_BUILD=$(B) sh bench/serve.sh
 
+# URL signals: canonicalise, expand and look up URLs against 10M
+# expressions, one core (URL_BENCH_ARGS="-n 1000000" for a quicker run).
+# bench-text runs it too.
+.PHONY: bench-url
+bench-url: all $(B)/bench/url
+	$(B)/bench/url $(URL_BENCH_ARGS)
+bench-text: bench-url
+
 # Text signals: accuracy on ../shared/corpus/text, then a bank of 1M posts
 # (BENCH_ARGS="-n 100000" for a quicker run).
 .PHONY: bench-text

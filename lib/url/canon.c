@@ -15,6 +15,10 @@
 
 #include "url.h"
 
+/* Room for the worst case: every byte of the input escaped, and the host
+ * (at most TAMIS__URL_HOST_MAX bytes once normalised) escaped too. */
+#define BUF_SIZE (3 * (size_t)TAMIS_URL_MAX_LEN + 3 * (size_t)TAMIS__URL_HOST_MAX + 64)
+
 tamis_status tamis_url_create(tamis_url **out) {
     if (!out)
         return TAMIS_ERR_INVALID;
@@ -23,7 +27,7 @@ tamis_status tamis_url_create(tamis_url **out) {
     if (!u)
         return TAMIS_ERR_NOMEM;
     u->dec = tamis__malloc(TAMIS_URL_MAX_LEN + 1);
-    u->buf = tamis__malloc(TAMIS_URL_CANON_MAX + 1);
+    u->buf = tamis__malloc(BUF_SIZE);
     if (!u->dec || !u->buf) {
         tamis_url_free(u);
         return TAMIS_ERR_NOMEM;
@@ -76,39 +80,29 @@ static size_t unescape_all(unsigned char *s, size_t n) {
 /* The bytes the canonical form escapes: <= 32, >= 127, '#' and '%'. */
 static int needs_escape(unsigned char c) { return c <= 0x20 || c >= 0x7f || c == '#' || c == '%'; }
 
-typedef struct outbuf {
-    char *p;
-    size_t n, cap;
-    int over;
-} outbuf;
-
-static void put(outbuf *o, unsigned char c) {
-    if (o->n < o->cap)
-        o->p[o->n++] = (char)c;
-    else
-        o->over = 1;
-}
-
-static void put_escaped(outbuf *o, const unsigned char *s, size_t n) {
+/* Writing goes through a plain pointer: the buffer is sized for the worst
+ * case (every byte escaped, the host grown to its longest form), so only
+ * the final length is checked. */
+static char *put_escaped(char *w, const unsigned char *s, size_t n) {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = s[i];
         if (needs_escape(c)) {
-            put(o, '%');
-            put(o, (unsigned char)hex[c >> 4]);
-            put(o, (unsigned char)hex[c & 15]);
+            w[0] = '%', w[1] = hex[c >> 4], w[2] = hex[c & 15];
+            w += 3;
         } else {
-            put(o, c);
+            *w++ = (char)c;
         }
     }
+    return w;
 }
 
 /* Writes the path [p, end) with its dot segments resolved and runs of
  * slashes collapsed (RFC 3986 section 5.2.4 for the dots: a final "." or
  * ".." leaves a trailing slash). The output always starts with '/'. */
-static void put_path(outbuf *o, const unsigned char *p, const unsigned char *end) {
-    size_t root = o->n;
-    put(o, '/');
+static char *put_path(char *w, const unsigned char *p, const unsigned char *end) {
+    char *root = w;
+    *w++ = '/';
     while (p < end) {
         if (*p == '/') {
             p++;
@@ -118,21 +112,21 @@ static void put_path(outbuf *o, const unsigned char *p, const unsigned char *end
         while (p < end && *p != '/')
             p++;
         size_t len = (size_t)(p - seg);
-        int last = p == end;
         if (len == 1 && seg[0] == '.')
             continue;
         if (len == 2 && seg[0] == '.' && seg[1] == '.') {
-            if (!o->over && o->n - root > 1) {
-                o->n--; /* the slash ending the previous segment */
-                while (o->p[o->n - 1] != '/')
-                    o->n--;
+            if (w - root > 1) {
+                w--; /* the slash ending the previous segment */
+                while (w[-1] != '/')
+                    w--;
             }
             continue;
         }
-        put_escaped(o, seg, len);
-        if (!last)
-            put(o, '/');
+        w = put_escaped(w, seg, len);
+        if (p < end)
+            *w++ = '/';
     }
+    return w;
 }
 
 static int is_scheme_char(unsigned char c) {
@@ -295,21 +289,23 @@ tamis_status tamis_url_parse(tamis_url *u, const char *url, size_t len) {
     if (st != TAMIS_OK)
         return st;
 
-    outbuf o = {u->buf, 0, TAMIS_URL_CANON_MAX, 0};
+    char *w = u->buf;
     for (size_t i = 0; i < scheme_len; i++)
-        put(&o, (unsigned char)(scheme[i] | (is_alpha(scheme[i]) ? 0x20 : 0)));
-    put(&o, ':'), put(&o, '/'), put(&o, '/');
-    u->host_off = o.n;
-    put_escaped(&o, host, hlen);
-    u->host_len = o.n - u->host_off;
-    u->path_off = o.n;
-    put_path(&o, path, path_end);
-    u->path_len = o.n - u->path_off;
+        *w++ = (char)(scheme[i] | (is_alpha(scheme[i]) ? 0x20 : 0));
+    memcpy(w, "://", 3);
+    w += 3;
+    u->host_off = (size_t)(w - u->buf);
+    w = put_escaped(w, host, hlen);
+    u->host_len = (size_t)(w - u->buf) - u->host_off;
+    u->path_off = (size_t)(w - u->buf);
+    w = put_path(w, path, path_end);
+    u->path_len = (size_t)(w - u->buf) - u->path_off;
     if (has_query) {
-        put(&o, '?');
-        put_escaped(&o, query, (size_t)(end - query));
+        *w++ = '?';
+        w = put_escaped(w, query, (size_t)(end - query));
     }
-    if (o.over)
+    struct { size_t n; } o = {(size_t)(w - u->buf)};
+    if (o.n > TAMIS_URL_CANON_MAX)
         return tamis__fail(&u->err, TAMIS_ERR_TOO_LARGE,
                            "canonical URL over %d bytes", TAMIS_URL_CANON_MAX);
     u->buf[o.n] = '\0';

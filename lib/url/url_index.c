@@ -99,8 +99,9 @@ static inline uint64_t expr_hash(uint32_t host, uint64_t path_hash) {
     return fold(path_hash ^ host, 0x589965cc75374cc3ull);
 }
 
+/* Slots are read at random: huge pages spare a TLB miss per probe. */
 static tamis_status table_init(table *t, size_t cap) {
-    t->slots = tamis__calloc(cap, sizeof *t->slots);
+    t->slots = tamis__huge_alloc(cap * sizeof *t->slots);
     if (!t->slots)
         return TAMIS_ERR_NOMEM;
     t->cap = cap;
@@ -134,7 +135,7 @@ static tamis_status table_reserve(table *t, size_t more, const void *recs, size_
         memcpy(&h, (const char *)recs + r * rec_size, sizeof h);
         table_put(&nt, h, (uint32_t)r);
     }
-    tamis__free(t->slots);
+    tamis__huge_free(t->slots, t->cap * sizeof *t->slots);
     *t = nt;
     return TAMIS_OK;
 }
@@ -182,8 +183,10 @@ void tamis_url_index_free(tamis_url_index *ix) {
     if (!ix)
         return;
     tamis_url_free(ix->url);
-    tamis__free(ix->ht.slots);
-    tamis__free(ix->et.slots);
+    if (ix->ht.slots)
+        tamis__huge_free(ix->ht.slots, ix->ht.cap * sizeof(slot));
+    if (ix->et.slots)
+        tamis__huge_free(ix->et.slots, ix->et.cap * sizeof(slot));
     tamis__free(ix->hosts);
     tamis__free(ix->exprs);
     tamis__free(ix->ents);

@@ -415,6 +415,17 @@ TAMIS_API size_t tamis_vpdq_to_text(const tamis_vpdq *v, char *buf, size_t cap);
  * frame at all is TAMIS_ERR_EMPTY (the reference refuses both). */
 TAMIS_API tamis_status tamis_vpdq_from_text(tamis_vpdq *v, const char *text, size_t len);
 
+/* HMA's form of a vPDQ signal, as banks store it: a JSON array with one
+ * string "hash,quality,timestamp" per frame, e.g.
+ *     ["e271017837246aac...0d55c,100,0.000", ...]
+ * to_signal writes it as to_text does (snprintf-style); from_signal parses
+ * it (NUL-terminated), replacing the frames held, numbered from 0. */
+TAMIS_API size_t tamis_vpdq_to_signal(const tamis_vpdq *v, char *buf, size_t cap);
+TAMIS_API tamis_status tamis_vpdq_from_signal(tamis_vpdq *v, const char *json);
+
+/* Appends one frame (e.g. from a format tamis does not read). */
+TAMIS_API tamis_status tamis_vpdq_add_frame(tamis_vpdq *v, const tamis_vpdq_frame *f);
+
 /* How to compare. The defaults (opts NULL) are those of python-
  * threatexchange's VPDQSignal and of HMA. */
 typedef struct tamis_vpdq_compare_options {

@@ -469,6 +469,110 @@ tamis_status tamis_vpdq_from_text(tamis_vpdq *v, const char *text, size_t len) {
     return TAMIS_OK;
 }
 
+/* ---- HMA's signal form ---------------------------------------------------- */
+
+tamis_status tamis_vpdq_add_frame(tamis_vpdq *v, const tamis_vpdq_frame *f) {
+    if (!v || !f || f->quality < 0 || f->quality > 100 || !(f->timestamp >= 0))
+        return TAMIS_ERR_INVALID;
+    return push_frame(v, f);
+}
+
+size_t tamis_vpdq_to_signal(const tamis_vpdq *v, char *buf, size_t cap) {
+    size_t total = 0;
+    char item[160];
+    for (size_t i = 0; v && i <= v->n; i++) {
+        int n;
+        if (i == v->n) {
+            n = snprintf(item, sizeof item, "]");
+        } else {
+            char hex[TAMIS_PDQ_HEX_LEN + 1];
+            tamis_pdq_to_hex(&v->frames[i].pdq, hex);
+            n = snprintf(item, sizeof item, "%s\"%s,%d,%.3f\"", i ? "," : "[", hex,
+                         v->frames[i].quality, v->frames[i].timestamp);
+        }
+        if (buf && total + (size_t)n < cap)
+            memcpy(buf + total, item, (size_t)n + 1);
+        total += (size_t)n;
+    }
+    if (!v || v->n == 0) { /* an empty array */
+        if (buf && cap >= 3)
+            memcpy(buf, "[]", 3);
+        return 2;
+    }
+    if (buf && cap && total >= cap)
+        buf[cap - 1] = '\0';
+    return total;
+}
+
+tamis_status tamis_vpdq_from_signal(tamis_vpdq *v, const char *text) {
+    if (!v)
+        return TAMIS_ERR_INVALID;
+    tamis__err_clear(&v->err);
+    if (!text)
+        return tamis__fail(&v->err, TAMIS_ERR_INVALID, "NULL argument");
+    v->n = 0;
+    memset(&v->info, 0, sizeof v->info);
+    /* A flat array of short strings: parsed here, without a JSON library. */
+    const char *p = text;
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+        p++;
+    if (*p++ != '[')
+        return tamis__fail(&v->err, TAMIS_ERR_INVALID, "a vPDQ signal is a JSON array of strings");
+    for (int k = 0;; k++) {
+        while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+            p++;
+        if (*p == ']' && k == 0)
+            break;
+        if (*p != '"') {
+            v->n = 0;
+            return tamis__fail(&v->err, TAMIS_ERR_INVALID, "item %d: not a string", k + 1);
+        }
+        const char *e = strchr(p + 1, '"');
+        if (!e) {
+            v->n = 0;
+            return tamis__fail(&v->err, TAMIS_ERR_INVALID, "item %d: unterminated string", k + 1);
+        }
+        /* "hash,quality,timestamp" as a reference line "frame,quality,hash,timestamp" */
+        char line[160];
+        const char *c1 = memchr(p + 1, ',', (size_t)(e - p - 1));
+        const char *c2 = c1 ? memchr(c1 + 1, ',', (size_t)(e - c1 - 1)) : NULL;
+        int n = c2 ? snprintf(line, sizeof line, "%d,%.*s,%.*s,%.*s", k, (int)(c2 - c1 - 1),
+                              c1 + 1, (int)(c1 - p - 1), p + 1, (int)(e - c2 - 1), c2 + 1)
+                   : -1;
+        tamis_vpdq_frame f;
+        const char *why = n > 0 && (size_t)n < sizeof line ? parse_line(line, line + n, &f)
+                                                           : "expected hash,quality,timestamp";
+        if (why) {
+            v->n = 0;
+            return tamis__fail(&v->err, TAMIS_ERR_INVALID, "item %d: %s", k + 1, why);
+        }
+        tamis_status st = push_frame(v, &f);
+        if (st != TAMIS_OK) {
+            v->n = 0;
+            return st;
+        }
+        p = e + 1;
+        while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+            p++;
+        if (*p == ']')
+            break;
+        if (*p++ != ',') {
+            v->n = 0;
+            return tamis__fail(&v->err, TAMIS_ERR_INVALID, "item %d: expected ',' or ']'", k + 1);
+        }
+    }
+    p++;
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+        p++;
+    if (*p) {
+        v->n = 0;
+        return tamis__fail(&v->err, TAMIS_ERR_INVALID, "text after the array");
+    }
+    if (v->n == 0)
+        return tamis__fail(&v->err, TAMIS_ERR_EMPTY, "no frames");
+    return TAMIS_OK;
+}
+
 /* ---- Comparison ----------------------------------------------------------- */
 
 static int cmp_pdq(const void *a, const void *b) {

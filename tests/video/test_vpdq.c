@@ -221,6 +221,44 @@ TEST(vpdq_text_errors_name_the_line) {
     tamis_vpdq_free(v);
 }
 
+/* HMA's signal form: the strings python-threatexchange's
+ * VpdqCompactFeature writes, "hash,quality,timestamp", in a JSON array. */
+TEST(vpdq_signal_form_round_trips_and_reads_hma_strings) {
+    static const char hma[] =
+        "[\"e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055c,100,0.0\", "
+        "\"e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055d,49,1.5\"]";
+    tamis_vpdq *v, *w;
+    ASSERT_OK(tamis_vpdq_create(&v));
+    ASSERT_OK(tamis_vpdq_create(&w));
+    ASSERT_OK(tamis_vpdq_from_signal(v, hma));
+    ASSERT_EQ(tamis_vpdq_count(v), 2);
+    const tamis_vpdq_frame *f = tamis_vpdq_frames(v);
+    ASSERT_EQ(f[1].frame, 1);
+    ASSERT_EQ(f[1].quality, 49);
+    ASSERT(f[1].timestamp == 1.5);
+    size_t n = tamis_vpdq_to_signal(v, NULL, 0);
+    char *s = malloc(n + 1);
+    ASSERT_EQ(tamis_vpdq_to_signal(v, s, n + 1), n);
+    ASSERT_STR_EQ(s, "[\"e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055c,100,0.000\","
+                     "\"e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055d,49,1.500\"]");
+    ASSERT_OK(tamis_vpdq_from_signal(w, s));
+    ASSERT_EQ(tamis_vpdq_count(w), 2);
+    ASSERT(memcmp(&tamis_vpdq_frames(w)[1].pdq, &f[1].pdq, sizeof f[1].pdq) == 0);
+    free(s);
+    static const char *bad[] = {"", "[]", "{}", "[\"x\"]", "[\"e2,1\"]", "[1]",
+                                "[\"e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055c,100,0.0\"",
+                                "[\"e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055c,101,0.0\"]",
+                                "[\"e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055c,100,0.0\"] x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (tamis_vpdq_from_signal(w, bad[i]) == TAMIS_OK)
+            FAIL("accepted bad signal %zu: %s", i, bad[i]);
+        ASSERT_EQ(tamis_vpdq_count(w), 0);
+        ASSERT(tamis_vpdq_errmsg(w)[0] != 0);
+    }
+    tamis_vpdq_free(v);
+    tamis_vpdq_free(w);
+}
+
 /* ---- Comparison ------------------------------------------------------------ */
 
 /* A list of frames from (hash seed, quality) pairs: seed s gives a hash

@@ -167,6 +167,12 @@ tamis_status tamis__url_host(tamis__err *e, unsigned char *h, size_t *len, int *
     }
     if (n == 0)
         return tamis__fail(e, TAMIS_ERR_INVALID, "the host is empty once its dots are removed");
+    /* Brackets belong around an IPv6 address only: "..[x" would read as
+     * one once its dots are gone. */
+    if (memchr(h, '[', n) || memchr(h, ']', n))
+        return tamis__fail(e, TAMIS_ERR_INVALID,
+                           "host \"%.*s\" has a '[' or ']' outside an IPv6 address",
+                           (int)(n < 200 ? n : 200), (const char *)h);
     uint32_t ip;
     if (tamis__url_ipv4((const char *)h, n, &ip)) {
         n = (size_t)snprintf((char *)h, TAMIS__URL_HOST_MAX, "%u.%u.%u.%u", ip >> 24,

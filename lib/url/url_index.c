@@ -99,9 +99,20 @@ static inline uint64_t expr_hash(uint32_t host, uint64_t path_hash) {
     return fold(path_hash ^ host, 0x589965cc75374cc3ull);
 }
 
-/* Slots are read at random: huge pages spare a TLB miss per probe. */
+/* Slots are read at random: huge pages spare a TLB miss per probe, once
+ * a table is large enough to fill one (a small bank keeps to malloc). */
+#define HUGE_MIN ((size_t)2 << 20)
+
+static void slots_free(slot *p, size_t cap) {
+    if (cap * sizeof *p >= HUGE_MIN)
+        tamis__huge_free(p, cap * sizeof *p);
+    else
+        tamis__free(p);
+}
+
 static tamis_status table_init(table *t, size_t cap) {
-    t->slots = tamis__huge_alloc(cap * sizeof *t->slots);
+    t->slots = cap * sizeof *t->slots >= HUGE_MIN ? tamis__huge_alloc(cap * sizeof *t->slots)
+                                                  : tamis__calloc(cap, sizeof *t->slots);
     if (!t->slots)
         return TAMIS_ERR_NOMEM;
     t->cap = cap;
@@ -135,7 +146,7 @@ static tamis_status table_reserve(table *t, size_t more, const void *recs, size_
         memcpy(&h, (const char *)recs + r * rec_size, sizeof h);
         table_put(&nt, h, (uint32_t)r);
     }
-    tamis__huge_free(t->slots, t->cap * sizeof *t->slots);
+    slots_free(t->slots, t->cap);
     *t = nt;
     return TAMIS_OK;
 }
@@ -183,10 +194,8 @@ void tamis_url_index_free(tamis_url_index *ix) {
     if (!ix)
         return;
     tamis_url_free(ix->url);
-    if (ix->ht.slots)
-        tamis__huge_free(ix->ht.slots, ix->ht.cap * sizeof(slot));
-    if (ix->et.slots)
-        tamis__huge_free(ix->et.slots, ix->et.cap * sizeof(slot));
+    slots_free(ix->ht.slots, ix->ht.cap);
+    slots_free(ix->et.slots, ix->et.cap);
     tamis__free(ix->hosts);
     tamis__free(ix->exprs);
     tamis__free(ix->ents);

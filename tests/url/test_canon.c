@@ -198,3 +198,10 @@ TEST(canon_out_of_memory) {
     }
     FAIL("never succeeded");
 }
+
+/* Found by fuzz_url_canon: "...[" gave "http://[%00/", which did not parse
+ * again. */
+TEST(canon_brackets_only_around_ipv6) {
+    bad("...[", TAMIS_ERR_INVALID, "outside an IPv6 address");
+    bad("http://a]b.com/", TAMIS_ERR_INVALID, "outside an IPv6 address");
+}

@@ -18,6 +18,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* Hash lists read by the CLI: codes with their ids as text. */
 typedef struct {
@@ -44,6 +45,23 @@ void json_write_string(FILE *f, const char *s);
 
 /* Parses a positive integer option value; returns 0 on success. */
 int parse_count(const char *s, unsigned long long *out);
+
+/* Parses a number of frames a second (finite, > 0) into seconds per
+ * hash, 1/F; returns 0 on success. */
+int parse_fps(const char *s, double *seconds_per_hash);
+
+/* Parses "library" or "ffmpeg" into TAMIS_VPDQ_CONVERT_*; returns 0 on
+ * success. */
+int parse_vpdq_convert(const char *s, int *convert);
+
+/* Parses a finite number within [min, max]; returns 0 on success. */
+int parse_number(const char *s, double min, double max, double *out);
+
+/* Maps a whole file read-only (a regular file; 0 bytes give *data NULL).
+ * Returns 0, or -1 with errno set (EISDIR for a directory). Release with
+ * file_unmap. */
+int file_map(const char *path, const void **data, size_t *len);
+void file_unmap(const void *data, size_t len);
 
 /* Number of online CPUs (at least 1). */
 int cpu_count(void);

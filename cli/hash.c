@@ -1,16 +1,23 @@
 /*
- * hash.c - `tamis hash`: hash image files, in parallel, printing one line
- * per file in the order given.
+ * hash.c - `tamis hash`: hash image and video files, in parallel, printing
+ * one line per file in the order given.
  *
  * Workers take files from a window of pending jobs; the main thread reads
  * the file list (arguments or stdin), fills the window and prints results
  * in input order as they complete. The window bounds memory whatever the
  * length of the list.
+ *
+ * Each file is first given to the image hasher: FFmpeg opens JPEG and PNG
+ * as one-frame videos, so images must be recognised before videos. Only
+ * when the hasher says the file is no image it reads is it hashed as a
+ * video (vPDQ, and TMK+PDQF with --tmk-dir).
  */
 #include <getopt.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -19,7 +26,14 @@ typedef struct {
     int state; /* 0 empty, 1 queued, 2 taken, 3 done */
     tamis_status st;
     char errmsg[512];
+    int is_video;
     tamis_image_hash r;
+    /* A video: its frames (freed once printed), what the decoder saw, the
+     * digests of the file bytes and the .tmk written (--tmk-dir). */
+    tamis_vpdq *vpdq;
+    tamis_video_info info;
+    tamis_digests digests;
+    char *tmk_path;
 } job;
 
 typedef struct {
@@ -31,8 +45,143 @@ typedef struct {
     unsigned long long queued;    /* jobs queued so far */
     int closing;
     tamis_hash_options opts;
+    tamis_vpdq_options vopts;
+    const char *vpdq_dir, *tmk_dir; /* NULL unless asked for */
     tamis_status create_failed;
 } pool;
+
+/* Returns DIR/<name>EXT, <name> being the last component of `path`
+ * without its extension (as the reference names its hash files:
+ * chair-19-sd-bar.mp4 gives chair-19-sd-bar.txt), or NULL when out of
+ * memory. Caller frees. */
+static char *output_path(const char *dir, const char *path, const char *ext) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    size_t dn = strlen(dir);
+    while (dn > 1 && dir[dn - 1] == '/')
+        dn--;
+    char *out = malloc(dn + 1 + n + strlen(ext) + 1);
+    if (out)
+        sprintf(out, "%.*s/%.*s%s", (int)dn, dir, (int)n, base, ext);
+    return out;
+}
+
+/* Writes `len` bytes to `path` through a temporary name in the same
+ * directory, so that a reader never sees half a file. Returns 0, or -1
+ * with errno set. */
+static int write_file_atomic(const char *path, const char *data, size_t len) {
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    if (!tmp)
+        return -1;
+    snprintf(tmp, n + 16, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(data, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (ok && rename(tmp, path) != 0)
+        ok = 0;
+    if (!ok) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+    }
+    free(tmp);
+    return ok ? 0 : -1;
+}
+
+/* The error of a file that is neither an image nor a video: what the image
+ * sniffer thinks it looks like, and why FFmpeg did not take it. */
+static void unsupported_reason(job *j, const char *image_msg, const char *video_msg) {
+    const char *like = strstr(image_msg, "looks like ");
+    size_t like_n = 0;
+    if (like) {
+        const char *e = strstr(like, ", not ");
+        like_n = e ? (size_t)(e - like) : strlen(like);
+    }
+    int generic = strncmp(video_msg, "not a video:", 12) == 0;
+    if (like && generic)
+        snprintf(j->errmsg, sizeof j->errmsg, "not an image or a video tamis reads: %.*s",
+                 (int)like_n, like);
+    else if (like)
+        snprintf(j->errmsg, sizeof j->errmsg, "not an image or a video tamis reads: %.*s, %s",
+                 (int)like_n, like, video_msg);
+    else if (generic)
+        snprintf(j->errmsg, sizeof j->errmsg,
+                 "not an image or a video tamis reads: no image signature, and no "
+                 "container format FFmpeg recognises");
+    else
+        snprintf(j->errmsg, sizeof j->errmsg, "not an image or a video tamis reads: %s",
+                 video_msg);
+}
+
+/* Hashes j->path as a video, after the image hasher refused it with
+ * `image_msg`. Sets j->st and, on error, j->errmsg. */
+static void hash_video(const pool *p, job *j, const char *image_msg) {
+    const void *data;
+    size_t len;
+    if (file_map(j->path, &data, &len) != 0) {
+        j->st = TAMIS_ERR_IO;
+        snprintf(j->errmsg, sizeof j->errmsg, "cannot read: %s", strerror(errno));
+        return;
+    }
+    tamis_status st = tamis_vpdq_create(&j->vpdq);
+    if (st == TAMIS_OK)
+        st = tamis_vpdq_hash_mem(j->vpdq, data, len, &p->vopts);
+    if (st != TAMIS_OK) {
+        if (st == TAMIS_ERR_UNSUPPORTED)
+            unsupported_reason(j, image_msg, tamis_vpdq_errmsg(j->vpdq));
+        else
+            snprintf(j->errmsg, sizeof j->errmsg, "video: %s",
+                     j->vpdq ? tamis_vpdq_errmsg(j->vpdq) : tamis_strerror(st));
+        goto done;
+    }
+    j->is_video = 1;
+    tamis_vpdq_video_info(j->vpdq, &j->info);
+    if ((st = tamis_digests_compute(data, len, &j->digests)) != TAMIS_OK) {
+        snprintf(j->errmsg, sizeof j->errmsg, "%s", tamis_strerror(st));
+        goto done;
+    }
+    if (p->vpdq_dir) {
+        char *out = output_path(p->vpdq_dir, j->path, ".txt");
+        size_t n = tamis_vpdq_to_text(j->vpdq, NULL, 0);
+        char *text = malloc(n + 1);
+        if (!out || !text) {
+            st = TAMIS_ERR_NOMEM;
+            snprintf(j->errmsg, sizeof j->errmsg, "out of memory");
+        } else {
+            tamis_vpdq_to_text(j->vpdq, text, n + 1);
+            if (write_file_atomic(out, text, n) != 0) {
+                st = TAMIS_ERR_IO;
+                snprintf(j->errmsg, sizeof j->errmsg, "cannot write %s: %s", out,
+                         strerror(errno));
+            }
+        }
+        free(out);
+        free(text);
+        if (st != TAMIS_OK)
+            goto done;
+    }
+    if (p->tmk_dir) {
+        tamis_tmk_options to = {p->vopts.threads, p->vopts.max_pixels, 0};
+        tamis_tmk *t = NULL;
+        char err[256] = "";
+        if (!(j->tmk_path = output_path(p->tmk_dir, j->path, ".tmk"))) {
+            st = TAMIS_ERR_NOMEM;
+            snprintf(j->errmsg, sizeof j->errmsg, "out of memory");
+        } else if ((st = tamis_tmk_hash_mem(data, len, &to, &t, err, sizeof err)) != TAMIS_OK) {
+            snprintf(j->errmsg, sizeof j->errmsg, "TMK: %s", err);
+        } else if ((st = tamis_tmk_write_file(t, j->tmk_path, err, sizeof err)) != TAMIS_OK) {
+            snprintf(j->errmsg, sizeof j->errmsg, "cannot write %s: %s", j->tmk_path, err);
+        }
+        tamis_tmk_free(t);
+    }
+done:
+    j->st = st;
+    file_unmap(data, len);
+}
 
 static void *worker(void *arg) {
     pool *p = arg;
@@ -53,7 +202,9 @@ static void *worker(void *arg) {
             snprintf(j->errmsg, sizeof j->errmsg, "%s", tamis_strerror(cst));
         } else {
             j->st = tamis_hash_image_file(h, j->path, &j->r);
-            if (j->st != TAMIS_OK)
+            if (j->st == TAMIS_ERR_UNSUPPORTED)
+                hash_video(p, j, tamis_hasher_errmsg(h));
+            else if (j->st != TAMIS_OK)
                 snprintf(j->errmsg, sizeof j->errmsg, "%s", tamis_hasher_errmsg(h));
         }
         pthread_mutex_lock(&p->mu);
@@ -76,7 +227,53 @@ static void print_hex(FILE *f, const uint8_t *b, size_t n) {
     fputs(buf, f);
 }
 
+/* A video's line: plain, the five columns with "-" for PDQ and the number
+ * of frames hashed for QUALITY ("-" for the variants too); JSON, what the
+ * decoder saw and every frame hashed. */
+static void print_video(const job *j, const out_opts *o) {
+    size_t n = tamis_vpdq_count(j->vpdq);
+    const tamis_vpdq_frame *fr = tamis_vpdq_frames(j->vpdq);
+    if (!o->json) {
+        printf("-\t%zu\t", n);
+        print_hex(stdout, j->digests.md5, TAMIS_MD5_BYTES);
+        fputc('\t', stdout);
+        print_hex(stdout, j->digests.sha256, TAMIS_SHA256_BYTES);
+        fputs(o->variants ? "\t-\t" : "\t", stdout);
+        printf("%s\n", j->path);
+        return;
+    }
+    const tamis_video_info *in = &j->info;
+    fputs("{\"file\":", stdout);
+    json_write_string(stdout, j->path);
+    fputs(",\"format\":\"video\",\"container\":", stdout);
+    json_write_string(stdout, in->container ? in->container : "");
+    fputs(",\"codec\":", stdout);
+    json_write_string(stdout, in->codec ? in->codec : "");
+    printf(",\"width\":%d,\"height\":%d,\"frame_rate\":%.6g,\"duration\":%.3f,\"md5\":\"",
+           in->width, in->height, in->frame_rate, in->duration);
+    print_hex(stdout, j->digests.md5, TAMIS_MD5_BYTES);
+    fputs("\",\"sha256\":\"", stdout);
+    print_hex(stdout, j->digests.sha256, TAMIS_SHA256_BYTES);
+    fputs("\",\"vpdq\":[", stdout);
+    for (size_t i = 0; i < n; i++) {
+        char pdq[TAMIS_PDQ_HEX_LEN + 1];
+        tamis_pdq_to_hex(&fr[i].pdq, pdq);
+        printf("%s{\"frame\":%d,\"quality\":%d,\"pdq\":\"%s\",\"timestamp\":%.3f}",
+               i ? "," : "", fr[i].frame, fr[i].quality, pdq, fr[i].timestamp);
+    }
+    fputc(']', stdout);
+    if (j->tmk_path) {
+        fputs(",\"tmk\":", stdout);
+        json_write_string(stdout, j->tmk_path);
+    }
+    fputs("}\n", stdout);
+}
+
 static void print_result(const job *j, const out_opts *o) {
+    if (j->is_video) {
+        print_video(j, o);
+        return;
+    }
     const tamis_image_hash *r = &j->r;
     char pdq[TAMIS_PDQ_HEX_LEN + 1];
     tamis_pdq_to_hex(&r->pdq, pdq);
@@ -125,18 +322,32 @@ static void print_result(const job *j, const out_opts *o) {
     }
 }
 
+static int video_has_quality(const tamis_vpdq *v) {
+    const tamis_vpdq_frame *f = tamis_vpdq_frames(v);
+    for (size_t i = 0, n = tamis_vpdq_count(v); i < n; i++)
+        if (f[i].quality >= TAMIS_PDQ_MIN_QUALITY)
+            return 1;
+    return 0;
+}
+
 static void hash_usage(FILE *f) {
     fprintf(f,
             "usage: tamis hash [options] FILE... | -\n"
             "\n"
-            "Hashes images (JPEG, PNG, WebP, GIF first frame; detected from content)\n"
-            "and prints one line per file, in the order given:\n"
+            "Hashes images (JPEG, PNG, WebP, GIF first frame) and videos (any container\n"
+            "and codec FFmpeg reads), detected from content, and prints one line per\n"
+            "file, in the order given:\n"
             "  PDQ  QUALITY  MD5  SHA256  FILE            (tab-separated)\n"
+            "For a video, PDQ is '-' and QUALITY is the number of frames hashed (vPDQ);\n"
+            "--json gives the frames.\n"
             "'-' reads the list of files from stdin, one per line.\n"
             "\n"
             "options:\n"
             "  --json             JSON Lines: file, format, width, height, pdq, quality,\n"
-            "                     low_quality, md5, sha256 (and pdq_variants)\n"
+            "                     low_quality, md5, sha256 (and pdq_variants); for a\n"
+            "                     video: file, format \"video\", container, codec, width,\n"
+            "                     height, frame_rate, duration, md5, sha256, vpdq (an\n"
+            "                     array of {frame, quality, pdq, timestamp}) and tmk\n"
             "  -j, --jobs N       hash N files at a time (default: all cores)\n"
             "  --fast             decode large JPEGs at reduced size (a few bits off)\n"
             "  --variants         add the 8 rotations/mirrors and the border-trimmed\n"
@@ -144,15 +355,30 @@ static void hash_usage(FILE *f) {
             "  --pdq-resize512    squash images over 512 px to 512x512 first, like the\n"
             "                     reference pdq-photo-hasher (default: full resolution)\n"
             "  --exif-orient      apply the JPEG EXIF orientation before hashing\n"
-            "  --max-pixels N     refuse images declaring more pixels (default 100000000)\n"
+            "  --max-pixels N     refuse images, and videos with frames, of more pixels\n"
+            "                     (default 100000000)\n"
             "  -q, --quiet        no warnings for low-quality hashes\n"
+            "\n"
+            "video options:\n"
+            "  --fps F            hash F frames a second (vPDQ's seconds per hash 1/F;\n"
+            "                     default: every frame; HMA uses 1)\n"
+            "  --vpdq-dir DIR     also write each video's vPDQ in the reference's text\n"
+            "                     format to DIR/NAME.txt (NAME: the file name without\n"
+            "                     its extension)\n"
+            "  --tmk-dir DIR      also compute TMK+PDQF and write DIR/NAME.tmk\n"
+            "  --vpdq-convert library|ffmpeg\n"
+            "                     how frames become RGB: as the vPDQ library does since\n"
+            "                     2024, HMA's (default), or as the ffmpeg program did for\n"
+            "                     the reference's older sample files (doc/video.md)\n"
+            "Two inputs with the same NAME write the same hash file; the last one wins.\n"
             "\n"
             "Exit status: 0 if every file was hashed, 1 if any failed, 2 on usage errors.\n"
             "Hashes of quality under 50 are printed but should not be matched.\n");
 }
 
 int cmd_hash(int argc, char **argv) {
-    enum { OPT_FAST = 256, OPT_VARIANTS, OPT_R512, OPT_EXIF, OPT_MAXPIX, OPT_JSON };
+    enum { OPT_FAST = 256, OPT_VARIANTS, OPT_R512, OPT_EXIF, OPT_MAXPIX, OPT_JSON,
+           OPT_FPS, OPT_VPDQ_DIR, OPT_TMK_DIR, OPT_CONVERT };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"jobs", required_argument, NULL, 'j'},
@@ -162,10 +388,17 @@ int cmd_hash(int argc, char **argv) {
         {"exif-orient", no_argument, NULL, OPT_EXIF},
         {"max-pixels", required_argument, NULL, OPT_MAXPIX},
         {"quiet", no_argument, NULL, 'q'},
+        {"fps", required_argument, NULL, OPT_FPS},
+        {"vpdq-dir", required_argument, NULL, OPT_VPDQ_DIR},
+        {"tmk-dir", required_argument, NULL, OPT_TMK_DIR},
+        {"vpdq-convert", required_argument, NULL, OPT_CONVERT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     out_opts oo = {0, 0};
     tamis_hash_options ho = {0, 0};
+    tamis_vpdq_options vo;
+    memset(&vo, 0, sizeof vo);
+    const char *vpdq_dir = NULL, *tmk_dir = NULL;
     unsigned long long jobs = (unsigned long long)cpu_count(), v;
     int quiet = 0, c;
     optind = 1;
@@ -189,8 +422,33 @@ int cmd_hash(int argc, char **argv) {
                 return EXIT_USAGE;
             }
             ho.max_pixels = v;
+            vo.max_pixels = v;
             break;
         case 'q': quiet = 1; break;
+        case OPT_FPS:
+            if (parse_fps(optarg, &vo.seconds_per_hash)) {
+                fprintf(stderr, "tamis hash: --fps needs a positive number, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_VPDQ_DIR:
+        case OPT_TMK_DIR: {
+            struct stat sb;
+            if (stat(optarg, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+                fprintf(stderr, "tamis hash: %s: '%s' is not a directory\n",
+                        c == OPT_TMK_DIR ? "--tmk-dir" : "--vpdq-dir", optarg);
+                return EXIT_USAGE;
+            }
+            *(c == OPT_TMK_DIR ? &tmk_dir : &vpdq_dir) = optarg;
+            break;
+        }
+        case OPT_CONVERT:
+            if (parse_vpdq_convert(optarg, &vo.convert)) {
+                fprintf(stderr, "tamis hash: --vpdq-convert is 'library' or 'ffmpeg', not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h': hash_usage(stdout); return EXIT_OK;
         default: hash_usage(stderr); return EXIT_USAGE;
         }
@@ -208,6 +466,15 @@ int cmd_hash(int argc, char **argv) {
     pthread_cond_init(&p.cv_work, NULL);
     pthread_cond_init(&p.cv_done, NULL);
     p.opts = ho;
+    p.vopts = vo;
+    p.vpdq_dir = vpdq_dir;
+    p.tmk_dir = tmk_dir;
+    /* A video hashes frames on several threads: share the cores among the
+     * files hashed at once. */
+    unsigned long long busy = jobs;
+    if (!from_stdin && (unsigned long long)(argc - optind) < busy)
+        busy = (unsigned long long)(argc - optind);
+    p.vopts.threads = cpu_count() / (int)busy > 1 ? cpu_count() / (int)busy : 1;
     p.nslots = (size_t)jobs * 4;
     p.slots = calloc(p.nslots, sizeof *p.slots);
     pthread_t *th = calloc((size_t)jobs, sizeof *th);
@@ -279,7 +546,13 @@ int cmd_hash(int argc, char **argv) {
         while (j->state != 3)
             pthread_cond_wait(&p.cv_done, &p.mu);
         pthread_mutex_unlock(&p.mu);
-        if (j->st == TAMIS_OK) {
+        if (j->st == TAMIS_OK && j->is_video) {
+            print_result(j, &oo);
+            if (!quiet && !video_has_quality(j->vpdq))
+                fprintf(stderr, "tamis hash: %s: warning: no frame has PDQ quality %d or more; "
+                        "the vPDQ hash is printed but will match nothing\n",
+                        j->path, TAMIS_PDQ_MIN_QUALITY);
+        } else if (j->st == TAMIS_OK) {
             print_result(j, &oo);
             if (!quiet && j->r.quality < TAMIS_PDQ_MIN_QUALITY)
                 fprintf(stderr, "tamis hash: %s: warning: PDQ quality %d is under %d; "
@@ -291,6 +564,8 @@ int cmd_hash(int argc, char **argv) {
             failed = 1;
         }
         free(j->path);
+        tamis_vpdq_free(j->vpdq);
+        free(j->tmk_path);
         pthread_mutex_lock(&p.mu);
         j->state = 0;
         printed++;

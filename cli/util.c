@@ -1,7 +1,12 @@
 /* util.c - small helpers shared by the subcommands: JSON strings, option
- * values, CPU count. */
+ * values, mapped files, CPU count. */
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -75,6 +80,68 @@ int parse_count(const char *s, unsigned long long *out) {
         return -1;
     *out = v;
     return 0;
+}
+
+int parse_number(const char *s, double min, double max, double *out) {
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int parse_fps(const char *s, double *seconds_per_hash) {
+    double f;
+    if (parse_number(s, 0, 1e9, &f) || f <= 0)
+        return -1;
+    *seconds_per_hash = 1.0 / f;
+    return 0;
+}
+
+int parse_vpdq_convert(const char *s, int *convert) {
+    if (strcmp(s, "library") == 0)
+        *convert = TAMIS_VPDQ_CONVERT_LIBRARY;
+    else if (strcmp(s, "ffmpeg") == 0)
+        *convert = TAMIS_VPDQ_CONVERT_FFMPEG_CLI;
+    else
+        return -1;
+    return 0;
+}
+
+int file_map(const char *path, const void **data, size_t *len) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        int e = S_ISDIR(sb.st_mode) ? EISDIR : errno ? errno : EINVAL;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    *data = NULL;
+    *len = (size_t)sb.st_size;
+    if (*len > 0) {
+        void *m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        *data = m;
+    }
+    close(fd);
+    return 0;
+}
+
+void file_unmap(const void *data, size_t len) {
+    if (data)
+        munmap((void *)data, len);
 }
 
 int cpu_count(void) {

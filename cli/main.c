@@ -12,7 +12,10 @@ static void usage(FILE *f) {
             "usage: tamis <command> [options]\n"
             "\n"
             "commands:\n"
-            "  hash      hash images (PDQ, MD5, SHA-256); see 'tamis hash --help'\n"
+            "  hash      hash images and videos (PDQ, vPDQ, TMK, MD5, SHA-256); see\n"
+            "            'tamis hash --help'\n"
+            "  compare   compare two videos or video hashes (vPDQ, TMK); see\n"
+            "            'tamis compare --help'\n"
             "  match     match hashes against a bank; see 'tamis match --help'\n"
             "  index     build and save the index of a bank\n"
             "  serve     run the matching service (HTTP API); see 'tamis serve --help'\n"
@@ -36,6 +39,8 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     if (strcmp(cmd, "hash") == 0)
         return cmd_hash(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "match") == 0)
         return cmd_match(argc - 1, argv + 1);
     if (strcmp(cmd, "index") == 0)

@@ -514,6 +514,13 @@ TAMIS_API tamis_status tamis_tmk_read_file(const char *path, tamis_tmk **out, ch
 TAMIS_API tamis_status tamis_tmk_read_mem(const void *data, size_t len, tamis_tmk **out,
                                           char *err, size_t errlen);
 
+/* The form banks store a "tmk" signal in: the .tmk bytes in base64 (RFC
+ * 4648, padded; 351 128 characters for a reference-size file). to_base64
+ * writes it snprintf-style; read_base64 parses it (NUL-terminated). */
+TAMIS_API size_t tamis_tmk_to_base64(const tamis_tmk *t, char *buf, size_t cap);
+TAMIS_API tamis_status tamis_tmk_read_base64(const char *b64, tamis_tmk **out, char *err,
+                                             size_t errlen);
+
 /* The size in bytes of t's .tmk form (TAMIS_TMK_FILE_SIZE for a hash made
  * here); 0 for NULL. */
 TAMIS_API size_t tamis_tmk_size(const tamis_tmk *t);
@@ -1258,7 +1265,9 @@ typedef enum tamis_import_format {
     TAMIS_IMPORT_PYTX_CSV = 3, /* ThreatExchange/pytx CSV */
     TAMIS_IMPORT_TCAP_JSON = 4,/* Tech Against Terrorism TCAP hash-list pages */
     TAMIS_IMPORT_NCMEC_XML = 5,/* NCMEC hash-sharing XML */
-    TAMIS_IMPORT_STOPNCII_JSON = 6 /* StopNCII hash pages */
+    TAMIS_IMPORT_STOPNCII_JSON = 6,/* StopNCII hash pages */
+    TAMIS_IMPORT_VPDQ = 7,     /* one video's vPDQ file (vpdq-hash-video's text) */
+    TAMIS_IMPORT_TMK = 8       /* one video's .tmk file (tmk-hash-video) */
 } tamis_import_format;
 
 /* Returns "hma", "hashlist", "pytx-csv", "tcap-json", "ncmec-xml",
@@ -1312,6 +1321,11 @@ typedef struct tamis_match {
     double enabled_ratio; /* the bank's; banks at 0 never match. A caller
                              sampling as HMA does (match when ratio >=
                              a coin flip per lookup) uses it. */
+    /* Video signals, whose match is not one distance (distance is 0):
+     * "vpdq": the query's and the bank video's share of matching frames,
+     * in percent (a match: the first >= 80, as HMA); "tmk": the level-1
+     * and level-2 scores (a match: both >= 0.7). 0 for other types. */
+    double score[2];
 } tamis_match;
 
 typedef int (*tamis_match_cb)(void *ctx, const tamis_match *m);

@@ -6,7 +6,8 @@
  * reading goes on. lib/store/import.c turns records into bank items.
  *
  * One file per format: hma_local.c, hashlist_import.c, pytx_csv.c,
- * tcap_json.c, ncmec_xml.c, stopncii_json.c; sniff.c guesses the format;
+ * tcap_json.c, ncmec_xml.c, stopncii_json.c, video_files.c (vPDQ and
+ * .tmk files); sniff.c guesses the format;
  * fields.c, lines.c, csv.c and json_records.c hold what they share.
  * doc/formats.md says what each reads and how it maps.
  */
@@ -73,6 +74,9 @@ tamis_status tamis__read_tcap_json(FILE *in, const tamis__reader_cb *cb, tamis__
 tamis_status tamis__read_ncmec_xml(FILE *in, const tamis__reader_cb *cb, tamis__err *err);
 tamis_status tamis__read_stopncii_json(FILE *in, const tamis__reader_cb *cb,
                                        tamis__err *err);
+/* video_files.c: one video's hash file, one record */
+tamis_status tamis__read_vpdq_text(FILE *in, const tamis__reader_cb *cb, tamis__err *err);
+tamis_status tamis__read_tmk(FILE *in, const tamis__reader_cb *cb, tamis__err *err);
 
 /* Guesses the format from the first bytes of a file (the caller reads
  * them, then rewinds or hands them to the reader again; 4 KiB is plenty).

@@ -5,7 +5,8 @@
  * the member names it uses first; otherwise the first line that is not
  * blank or a '#' comment tells a pytx CSV (a header starting "indicator",
  * or a hash then a comma), a hash list (64 hex digits, then a blank or the
- * end) and an HMA local_file (a signal type name, then a blank).
+ * end), an HMA local_file (a signal type name, then a blank) and a vPDQ
+ * file (frame,quality,hash,...). A .tmk file starts with its magics.
  */
 #include <string.h>
 #include <strings.h>
@@ -38,6 +39,18 @@ static tamis_import_format sniff_line(const char *p, const char *eol) {
         q++;
     if ((hex == 64 || hex == 32) && q < eol && *q == ',')
         return TAMIS_IMPORT_PYTX_CSV;
+    /* vPDQ: frame,quality,hash,... */
+    const char *d = p;
+    int commas = 0;
+    while (d < eol && ((*d >= '0' && *d <= '9') || (*d == ',' && ++commas <= 2)))
+        d++;
+    if (commas == 2 && d[-1] == ',') {
+        const char *h = d;
+        while (d < eol && tamis__hex_digit((unsigned char)*d) >= 0)
+            d++;
+        if (d - h == 64 && d < eol && *d == ',')
+            return TAMIS_IMPORT_VPDQ;
+    }
     if (hex == 64 && t == p && (q == eol || is_blank(*q)))
         return TAMIS_IMPORT_HASHLIST;
     char name[32];
@@ -56,6 +69,8 @@ tamis_import_format tamis__sniff_import(const char *head, size_t len) {
     const char *p = head, *end = head + len;
     if (!head)
         return TAMIS_IMPORT_AUTO;
+    if (len >= 8 && memcmp(p, "TMK1FVEC", 8) == 0) /* tmk-hash-video's magics */
+        return TAMIS_IMPORT_TMK;
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
         p += 3;
     while (p < end && (is_blank(*p) || *p == '\n'))
@@ -94,6 +109,8 @@ tamis__reader_fn tamis__reader_for(tamis_import_format f) {
     case TAMIS_IMPORT_TCAP_JSON: return tamis__read_tcap_json;
     case TAMIS_IMPORT_NCMEC_XML: return tamis__read_ncmec_xml;
     case TAMIS_IMPORT_STOPNCII_JSON: return tamis__read_stopncii_json;
+    case TAMIS_IMPORT_VPDQ: return tamis__read_vpdq_text;
+    case TAMIS_IMPORT_TMK: return tamis__read_tmk;
     case TAMIS_IMPORT_AUTO: break;
     }
     return NULL;

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "../common/common.h"
+#include "match.h"
 
 #define DEFAULT_PDQ_THRESHOLD TAMIS_PDQ_MATCH_DISTANCE
 
@@ -50,6 +51,7 @@ struct tamis_matcher {
     size_t items_cap, items_used, items_live;
     tamis_index *pdq;
     tamis_digest_index *md5, *sha256;
+    tamis__vmatch *video; /* vpdq and tmk */
     char errmsg[256];
 };
 
@@ -210,6 +212,8 @@ static tamis_status add_signal(tamis_matcher *m, int64_t id, const char *type,
         uint64_t uid = (uint64_t)id;
         return tamis_index_add(m->pdq, &c, &uid, 1);
     }
+    if (strcmp(type, "vpdq") == 0 || strcmp(type, "tmk") == 0)
+        return tamis__vmatch_add(m->video, id, type, value);
     tamis_digest_index *dx = strcmp(type, "md5") == 0      ? m->md5
                              : strcmp(type, "sha256") == 0 ? m->sha256
                                                            : NULL;
@@ -299,7 +303,8 @@ tamis_status tamis_matcher_open(const char *db_url, const char *snapshot_dir,
     tamis_status st = tamis_db_open(db_url, &m->db, err, errlen);
     if (st == TAMIS_OK && ((st = tamis_index_create(&m->pdq)) != TAMIS_OK ||
                            (st = tamis_digest_index_create(16, &m->md5)) != TAMIS_OK ||
-                           (st = tamis_digest_index_create(32, &m->sha256)) != TAMIS_OK))
+                           (st = tamis_digest_index_create(32, &m->sha256)) != TAMIS_OK ||
+                           (st = tamis__vmatch_create(&m->video)) != TAMIS_OK))
         snprintf(err ? err : m->errmsg, err ? errlen : sizeof m->errmsg, "out of memory");
     if (st == TAMIS_OK && (st = tamis_db_bank_list(m->db, load_bank, m)) != TAMIS_OK && err)
         snprintf(err, errlen, "listing banks: %s", tamis_db_errmsg(m->db));
@@ -341,6 +346,7 @@ void tamis_matcher_free(tamis_matcher *m) {
     tamis_index_free(m->pdq);
     tamis_digest_index_free(m->md5);
     tamis_digest_index_free(m->sha256);
+    tamis__vmatch_free(m->video);
     tamis_db_close(m->db);
     pthread_rwlock_destroy(&m->lock);
     tamis__free(m);
@@ -359,6 +365,7 @@ static void remove_ids(tamis_matcher *m, const uint64_t *ids, size_t n) {
     tamis_index_remove(m->pdq, ids, n, NULL);
     tamis_digest_index_remove(m->md5, ids, n, NULL);
     tamis_digest_index_remove(m->sha256, ids, n, NULL);
+    tamis__vmatch_remove(m->video, ids, n);
     for (size_t i = 0; i < n; i++)
         item_remove(m, (int64_t)ids[i]);
 }
@@ -487,20 +494,36 @@ typedef struct {
 } looker;
 
 
+/* The item's bank if it may match now: bank live and enabled, item not
+ * disabled. */
+static const mbank *live_bank(const looker *l, int64_t id) {
+    const mitem *e = item_find(l->m, id);
+    if (!e || e->bank < 0)
+        return NULL;
+    const mbank *b = &l->m->banks[e->bank];
+    if (b->deleted || b->ratio <= 0.0 || e->disabled_until > l->now)
+        return NULL;
+    return b;
+}
+
 static int found(void *ctx, uint64_t uid, int distance) {
     looker *l = ctx;
-    const mitem *e = item_find(l->m, (int64_t)uid);
-    if (!e || e->bank < 0)
-        return 0;
-    const mbank *b = &l->m->banks[e->bank];
-    if (b->deleted || b->ratio <= 0.0)
-        return 0;
-    if (e->disabled_until > l->now)
+    const mbank *b = live_bank(l, (int64_t)uid);
+    if (!b)
         return 0;
     int limit = l->radius >= 0 ? l->radius : strcmp(l->type, "pdq") == 0 ? b->pdq_threshold : 0;
     if (distance > limit)
         return 0;
-    tamis_match mt = {b->name, e->id, l->type, distance, b->ratio};
+    tamis_match mt = {b->name, (int64_t)uid, l->type, distance, b->ratio, {0, 0}};
+    return l->cb(l->ctx, &mt);
+}
+
+static int found_video(void *ctx, int64_t id, double s1, double s2) {
+    looker *l = ctx;
+    const mbank *b = live_bank(l, id);
+    if (!b)
+        return 0;
+    tamis_match mt = {b->name, id, l->type, 0, b->ratio, {s1, s2}};
     return l->cb(l->ctx, &mt);
 }
 
@@ -532,6 +555,19 @@ tamis_status tamis_matcher_lookup(tamis_matcher *m, const char *type, const char
             return TAMIS_ERR_INVALID;
         return tamis_matcher_lookup_pdq(m, &q, radius, cb, ctx);
     }
+    if (strcmp(type, "vpdq") == 0 || strcmp(type, "tmk") == 0) {
+        looker l = {m, strcmp(type, "vpdq") == 0 ? "vpdq" : "tmk", radius, (int64_t)time(NULL),
+                    cb, ctx};
+        pthread_rwlock_rdlock(&m->lock);
+        tamis_status st =
+            l.type[0] == 'v'
+                ? tamis__vmatch_lookup_vpdq(m->video, value, radius >= 0 ? radius : 31, 80.0, 0.0,
+                                            found_video, &l)
+                : tamis__vmatch_lookup_tmk(m->video, value, TAMIS_TMK_LEVEL1_THRESHOLD,
+                                           TAMIS_TMK_LEVEL2_THRESHOLD, found_video, &l);
+        pthread_rwlock_unlock(&m->lock);
+        return st;
+    }
     int md5 = strcmp(type, "md5") == 0;
     if (!md5 && strcmp(type, "sha256") != 0)
         return TAMIS_ERR_UNSUPPORTED;
@@ -560,7 +596,7 @@ size_t tamis_matcher_count(tamis_matcher *m, const char *type) {
     size_t n = strcmp(type, "pdq") == 0      ? tamis_index_size(m->pdq)
                : strcmp(type, "md5") == 0    ? tamis_digest_index_size(m->md5)
                : strcmp(type, "sha256") == 0 ? tamis_digest_index_size(m->sha256)
-                                             : 0;
+                                             : tamis__vmatch_count(m->video, type);
     pthread_rwlock_unlock(&m->lock);
     return n;
 }
@@ -576,13 +612,14 @@ int64_t tamis_matcher_seq(tamis_matcher *m) {
 
 /* ---- Snapshots ------------------------------------------------------------
  * A directory with pdq.tamisidx, md5.tamisdx, sha256.tamisdx (the indexes'
- * own files, mapped at load) and state.bin: a header (magic, change-log
+ * own files, mapped at load), vpdq.tamisidx and video.bin (video_match.c)
+ * and state.bin: a header (magic, change-log
  * position, a fingerprint of the log entry at that position, counts), the
  * bank names, then the items (id, bank, disabled_until). The fingerprint
  * ties the snapshot to its database: another database, or one restored
  * from an older backup, has another entry at that position. */
 
-#define SNAP_MAGIC "TAMISMS1"
+#define SNAP_MAGIC "TAMISMS2"
 
 typedef struct {
     char magic[8];
@@ -667,6 +704,8 @@ tamis_status tamis_matcher_save(tamis_matcher *m, const char *dir) {
         st = tamis_digest_index_save(m->md5, path_in(p, sizeof p, tmp, "md5.tamisdx"));
     if (st == TAMIS_OK)
         st = tamis_digest_index_save(m->sha256, path_in(p, sizeof p, tmp, "sha256.tamisdx"));
+    if (st == TAMIS_OK)
+        st = tamis__vmatch_save(m->video, tmp);
     FILE *f = st == TAMIS_OK ? fopen(path_in(p, sizeof p, tmp, "state.bin"), "wb") : NULL;
     if (st == TAMIS_OK && !f)
         st = TAMIS_ERR_IO;
@@ -753,8 +792,13 @@ static tamis_status load_snapshot(tamis_matcher *m, const char *dir) {
          tamis_digest_index_load(path_in(p, sizeof p, dir, "sha256.tamisdx"), &sha, err,
                                  sizeof err) != TAMIS_OK))
         st = TAMIS_ERR_CORRUPT;
+    tamis__vmatch *video = NULL;
+    if (st == TAMIS_OK && (st = tamis__vmatch_create(&video)) == TAMIS_OK &&
+        tamis__vmatch_load(video, dir) != TAMIS_OK)
+        st = TAMIS_ERR_CORRUPT;
     tamis__free(map);
     if (st != TAMIS_OK) {
+        tamis__vmatch_free(video);
         tamis_index_free(pdq);
         tamis_digest_index_free(md5);
         tamis_digest_index_free(sha);
@@ -767,7 +811,8 @@ static tamis_status load_snapshot(tamis_matcher *m, const char *dir) {
     tamis_index_free(m->pdq);
     tamis_digest_index_free(m->md5);
     tamis_digest_index_free(m->sha256);
-    m->pdq = pdq, m->md5 = md5, m->sha256 = sha;
+    tamis__vmatch_free(m->video);
+    m->pdq = pdq, m->md5 = md5, m->sha256 = sha, m->video = video;
     m->seq = h.seq;
     return TAMIS_OK;
 }

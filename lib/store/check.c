@@ -197,6 +197,28 @@ tamis_status tamis__signal_normalise(tamis__err *e, const tamis_signal *s, char 
     tamis_status st = tamis__check_text(e, "signal value", s->value);
     if (st)
         return st;
+    /* Video signals are read as the matcher will read them. */
+    if (strcmp(s->type, "vpdq") == 0) {
+        tamis_vpdq *v;
+        if ((st = tamis_vpdq_create(&v)) != TAMIS_OK)
+            return tamis__fail(e, st, "out of memory checking a vpdq value");
+        st = tamis_vpdq_from_signal(v, s->value);
+        if (st != TAMIS_OK && st != TAMIS_ERR_NOMEM)
+            st = tamis__fail(e, TAMIS_ERR_INVALID,
+                             "a vpdq value is HMA's JSON array of \"hash,quality,timestamp\": %s",
+                             tamis_vpdq_errmsg(v));
+        tamis_vpdq_free(v);
+        if (st)
+            return st;
+    } else if (strcmp(s->type, "tmk") == 0) {
+        tamis_tmk *t;
+        char why[256] = "";
+        st = tamis_tmk_read_base64(s->value, &t, why, sizeof why);
+        tamis_tmk_free(t);
+        if (st != TAMIS_OK)
+            return tamis__fail(e, st == TAMIS_ERR_NOMEM ? st : TAMIS_ERR_INVALID, "bad tmk value: %s",
+                               why);
+    }
     out->value = s->value;
     return TAMIS_OK;
 }

@@ -21,7 +21,8 @@ static const struct {
     {TAMIS_IMPORT_AUTO, "auto"},           {TAMIS_IMPORT_HMA_LOCAL, "hma"},
     {TAMIS_IMPORT_HASHLIST, "hashlist"},   {TAMIS_IMPORT_PYTX_CSV, "pytx-csv"},
     {TAMIS_IMPORT_TCAP_JSON, "tcap-json"}, {TAMIS_IMPORT_NCMEC_XML, "ncmec-xml"},
-    {TAMIS_IMPORT_STOPNCII_JSON, "stopncii-json"},
+    {TAMIS_IMPORT_STOPNCII_JSON, "stopncii-json"}, {TAMIS_IMPORT_VPDQ, "vpdq"},
+    {TAMIS_IMPORT_TMK, "tmk"},
 };
 
 const char *tamis_import_format_name(tamis_import_format f) {

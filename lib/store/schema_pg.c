@@ -56,6 +56,14 @@ const tamis__migration tamis__pg_migrations[] = {
      "  BEGIN PERFORM pg_notify('tamis_changes', ''); RETURN NULL; END $$;"
      "CREATE TRIGGER changes_notify AFTER INSERT ON changes"
      "  FOR EACH STATEMENT EXECUTE FUNCTION tamis_notify_changes();"},
+    {2,
+     /* Video signals are large (a .tmk in base64 is 351 KB, a vPDQ list
+      * 80 bytes a frame) and a B-tree entry holds at most ~2.7 KB: values
+      * are indexed by their MD5, and looked up by both. */
+     "ALTER TABLE signals DROP CONSTRAINT signals_content_id_type_value_key;"
+     "DROP INDEX signals_value;"
+     "CREATE UNIQUE INDEX signals_unique ON signals(content_id, type, md5(value));"
+     "CREATE INDEX signals_value ON signals(type, md5(value));"},
 };
 
 const size_t tamis__pg_n_migrations =

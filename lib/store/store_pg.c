@@ -284,7 +284,7 @@ static tamis_status pg_content_find(tamis_db *db, int64_t bank_id, const tamis_s
     PGresult *r;
     tamis_status st = query((pg_db *)db, &r,
                             CONTENT_COLS "WHERE c.bank_id = $1 AND c.id IN (SELECT content_id "
-                                         "FROM signals WHERE type = $2 AND value = $3) "
+                                         "FROM signals WHERE type = $2 AND md5(value) = md5($3) AND value = $3) "
                                          "ORDER BY c.id, s.id",
                             "itt", bank_id, sig->type, sig->value);
     return st ? st : content_rows(r, fn, ctx);

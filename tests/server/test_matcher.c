@@ -1,8 +1,11 @@
 /*
- * test_matcher.c - lib/match/matcher.c through its public API on SQLite:
- * the initial load, following the change log (add, disable, delete,
- * rename, bank disabled and deleted), thresholds, digests.
+ * test_matcher.c - lib/match/ through its public API on SQLite: the
+ * initial load, following the change log (add, disable, delete, rename,
+ * bank disabled and deleted), thresholds, digests, snapshots; and video
+ * signals (vPDQ, TMK) on SQLite and PostgreSQL.
  */
+#include <unistd.h>
+
 #include "../test.h"
 #include "tamis.h"
 
@@ -159,4 +162,146 @@ TEST(matcher_snapshot_then_changes_since) {
     tamis_matcher_free(m);
     tamis_db_close(db2);
     tamis_db_close(db);
+}
+
+/* ---- Video signals ------------------------------------------------------- */
+
+#include "../video/gen_video.h"
+#include "client.h"
+
+typedef struct {
+    int n;
+    int64_t id;
+    double s0, s1;
+} vseen;
+
+static int on_vmatch(void *ctx, const tamis_match *m) {
+    vseen *s = ctx;
+    s->n++;
+    s->id = m->content_id;
+    s->s0 = m->score[0];
+    s->s1 = m->score[1];
+    return 0;
+}
+
+static int count_item(void *ctx, const tamis_content *c) {
+    (void)c;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static vseen vlook(tamis_matcher *m, const char *type, const char *value) {
+    ASSERT_OK(tamis_matcher_sync(m, NULL));
+    vseen s = {0, 0, 0, 0};
+    tamis_status st = tamis_matcher_lookup(m, type, value, -1, on_vmatch, &s);
+    ASSERT(st == TAMIS_OK || st == TAMIS_DONE);
+    return s;
+}
+
+/* A generated video's vPDQ (HMA's JSON) and TMK (base64) signal values. */
+static void video_signals(int scene, int frames, char **vpdq, char **tmk) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/v%d_%d.mkv", tmp_dir(), scene, frames);
+    gen_video_spec spec = {"matroska", "ffv1", 128, 96, 10, frames, scene};
+    ASSERT_EQ(gen_video_file(&spec, path), 0);
+    tamis_vpdq *v;
+    ASSERT_OK(tamis_vpdq_create(&v));
+    ASSERT_OK(tamis_vpdq_hash_file(v, path, NULL));
+    size_t n = tamis_vpdq_to_signal(v, NULL, 0);
+    *vpdq = malloc(n + 1);
+    tamis_vpdq_to_signal(v, *vpdq, n + 1);
+    tamis_vpdq_free(v);
+    tamis_tmk *t;
+    char err[256];
+    ASSERT_OK(tamis_tmk_hash_file(path, NULL, &t, err, sizeof err));
+    n = tamis_tmk_to_base64(t, NULL, 0);
+    *tmk = malloc(n + 1);
+    ASSERT_EQ(tamis_tmk_to_base64(t, *tmk, n + 1), n);
+    tamis_tmk_free(t);
+}
+
+static void t_video_signals(const char *url, const char *bank) {
+    char err[512];
+    tamis_db *db;
+    ASSERT_OK(tamis_db_open(url, &db, err, sizeof err));
+    tamis_bank b;
+    memset(&b, 0, sizeof b);
+    b.name = (char *)bank;
+    b.enabled_ratio = 1;
+    ASSERT_OK(tamis_db_bank_create(db, &b));
+    char *va, *ta, *vb, *tb, *vc, *tc;
+    video_signals(0, 30, &va, &ta);
+    video_signals(1, 30, &vb, &tb);
+    video_signals(0, 24, &vc, &tc); /* the first 24 frames of video a */
+    int64_t ida = add(db, bank, "vpdq", va);
+    int64_t idt = add(db, bank, "tmk", ta);
+    tamis_matcher *m;
+    ASSERT_OK(tamis_matcher_create(url, &m, err, sizeof err));
+    ASSERT_GE(tamis_matcher_count(m, "vpdq"), 1);
+    ASSERT_GE(tamis_matcher_count(m, "tmk"), 1);
+    vseen s = vlook(m, "vpdq", va);
+    ASSERT_EQ(s.n, 1);
+    ASSERT_EQ(s.id, ida);
+    ASSERT_NEAR(s.s0, 100.0, 1e-9);
+    ASSERT_NEAR(s.s1, 100.0, 1e-9);
+    /* a part of it: all its frames are in the bank's video */
+    s = vlook(m, "vpdq", vc);
+    ASSERT_EQ(s.n, 1);
+    ASSERT_GE(s.s0, 80.0);
+    ASSERT(s.s1 < 100.0);
+    ASSERT_EQ(vlook(m, "vpdq", vb).n, 0); /* another scene */
+    s = vlook(m, "tmk", ta);
+    ASSERT_EQ(s.n, 1);
+    ASSERT_EQ(s.id, idt);
+    ASSERT_GT(s.s0, 0.99);
+    ASSERT_EQ(vlook(m, "tmk", tb).n, 0);
+    /* the store refuses what the matcher could not read */
+    tamis_signal bad[] = {{"vpdq", "[\"zz,100,0.0\"]"}, {"vpdq", "not json"}, {"tmk", "QUJD"},
+                          {"tmk", "!!!!"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tamis_content c;
+        memset(&c, 0, sizeof c);
+        c.bank = (char *)bank;
+        c.signals = &bad[i];
+        c.n_signals = 1;
+        int64_t id;
+        ASSERT_EQ(tamis_db_content_add(db, &c, &id), TAMIS_ERR_INVALID);
+    }
+    /* found by value (as an import's duplicate check does), on both backends */
+    tamis_signal big = {"tmk", ta};
+    int found = 0;
+    tamis_status fst = tamis_db_content_find(db, bank, &big, count_item, &found);
+    ASSERT(fst == TAMIS_OK || fst == TAMIS_DONE);
+    ASSERT_EQ(found, 1);
+    /* deleted: no longer matched */
+    ASSERT_OK(tamis_db_content_delete(db, ida));
+    ASSERT_OK(tamis_db_content_delete(db, idt));
+    ASSERT_EQ(vlook(m, "vpdq", va).n, 0);
+    ASSERT_EQ(vlook(m, "tmk", ta).n, 0);
+    /* a snapshot keeps them */
+    int64_t ida2 = add(db, bank, "vpdq", va);
+    add(db, bank, "tmk", ta);
+    ASSERT_OK(tamis_matcher_sync(m, NULL));
+    char snap[4096];
+    snprintf(snap, sizeof snap, "%s/%s.snapshot", tmp_dir(), bank);
+    ASSERT_OK(tamis_matcher_save(m, snap));
+    tamis_matcher_free(m);
+    ASSERT_OK(tamis_matcher_open(url, snap, &m, err, sizeof err));
+    s = vlook(m, "vpdq", va);
+    ASSERT_EQ(s.n, 1);
+    ASSERT_EQ(s.id, ida2);
+    ASSERT_EQ(vlook(m, "tmk", ta).n, 1);
+    tamis_matcher_free(m);
+    tamis_db_close(db);
+    free(va), free(ta), free(vb), free(tb), free(vc), free(tc);
+}
+
+TEST(matcher_video_signals_vpdq_and_tmk) {
+    char urls[2][4096];
+    int n = backends(urls);
+    for (int i = 0; i < n; i++) {
+        char bank[64];
+        snprintf(bank, sizeof bank, "V%d_%d", (int)getpid(), i);
+        t_video_signals(urls[i], bank);
+    }
 }

@@ -316,12 +316,13 @@ static tamis_status hash_any(tamis_vpdq *v, open_fn open, const void *src, size_
     v->info.container = info->container;
     v->info.codec = info->codec;
     if (o.seconds_per_hash > 0) {
+        /* `info` belongs to `vid`: read from the copy in v->info below. */
         tamis__video_free(vid);
         vid = NULL;
         /* The reference's frame step, (int)(seconds * rate), at least 1;
          * without a rate, resample to one frame per period instead. */
-        double step = o.seconds_per_hash * info->frame_rate;
-        if (info->frame_rate > 0)
+        double step = o.seconds_per_hash * v->info.frame_rate;
+        if (v->info.frame_rate > 0)
             vo.every_nth = step >= 1 && step < 2147483647.0 ? (int)step : step < 1 ? 1 : INT32_MAX;
         else
             vo.fps = 1.0 / o.seconds_per_hash;

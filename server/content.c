@@ -9,7 +9,6 @@
 
 #include "server.h"
 
-int hash_upload(req *r, int variants, tamis_image_hash *out);
 json_t *bank_json(const tamis_bank *b);
 
 /* HMA's disable_until_ts: 1 = enabled, 0 = disabled, else disabled until
@@ -80,8 +79,17 @@ static void add_item(req *r, tamis_signal *sig, size_t n, json_t *body) {
 
 void h_content_add(req *r) {
     tamis_image_hash h;
-    if (hash_upload(r, 0, &h) != 0)
+    video_hash vh;
+    int k = hash_media(r, 0, 1, &h, &vh);
+    if (k < 0)
         return;
+    if (k == 1) { /* a video: all four of its signals */
+        tamis_signal vs[4] = {{"md5", vh.md5}, {"sha256", vh.sha256}, {"vpdq", vh.vpdq},
+                              {"tmk", vh.tmk}};
+        add_item(r, vs, 4, NULL);
+        video_hash_free(&vh);
+        return;
+    }
     char pdq[TAMIS_PDQ_HEX_LEN + 1], md5[33], sha[65];
     tamis_pdq_to_hex(&h.pdq, pdq);
     tamis_hex_encode(h.digests.md5, TAMIS_MD5_BYTES, md5);

@@ -25,12 +25,34 @@ int hash_upload(req *r, int variants, tamis_image_hash *out) {
         return -1;
     }
     tamis_status st = tamis_hash_image_mem(h, r->upload, r->upload_len, out);
+    if (st == TAMIS_ERR_UNSUPPORTED)
+        return 1; /* not an image: the caller may try it as a video */
     if (st != TAMIS_OK) {
         int code = st == TAMIS_ERR_NOMEM ? 500 : st == TAMIS_ERR_TOO_LARGE ? 413 : 400;
         reply_error(r, code, "cannot hash the upload: %s", tamis_hasher_errmsg(h));
         return -1;
     }
     return 0;
+}
+
+int hash_media(req *r, int variants, int with_tmk, tamis_image_hash *img, video_hash *vid) {
+    int k = hash_upload(r, variants, img);
+    if (k != 1)
+        return k;
+    /* Images are tried first: FFmpeg would read a JPEG as a one-frame video. */
+    tamis_hasher *h = srv_hasher(r, variants);
+    char why[256];
+    snprintf(why, sizeof why, "%s", h ? tamis_hasher_errmsg(h) : "");
+    if (hash_video_upload(r, with_tmk, vid) != 0) {
+        if (r->status == 400 && strstr(why, "looks like")) { /* say what it looked like */
+            json_decref(r->json);
+            r->json = NULL;
+            reply_error(r, 400, "cannot hash the upload: not an image or a video tamis reads (%s)",
+                        why);
+        }
+        return -1;
+    }
+    return 1;
 }
 
 json_t *hashes_json(const tamis_image_hash *h);
@@ -49,8 +71,20 @@ void h_hash(req *r) {
         return;
     }
     tamis_image_hash h;
-    if (hash_upload(r, 0, &h) != 0)
+    video_hash vh;
+    int k = hash_media(r, 0, arg(r, "tmk") != NULL, &h, &vh);
+    if (k < 0)
         return;
+    if (k == 1) { /* HMA names a video's MD5 video_md5 */
+        json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:I}", "video_md5", vh.md5, "md5", vh.md5,
+                              "sha256", vh.sha256, "vpdq", vh.vpdq, "vpdq_frames",
+                              (json_int_t)vh.frames);
+        if (vh.tmk)
+            json_object_set_new(j, "tmk", json_string(vh.tmk));
+        video_hash_free(&vh);
+        reply_json(r, 200, j);
+        return;
+    }
     json_t *j = hashes_json(&h);
     /* The quality, so that callers can tell hashes too weak to match. */
     json_object_set_new(j, "pdq_quality", json_integer(h.quality));

@@ -14,7 +14,6 @@
 
 #include "server.h"
 
-int hash_upload(req *r, int variants, tamis_image_hash *out);
 json_t *hashes_json(const tamis_image_hash *h);
 
 typedef struct {
@@ -63,6 +62,14 @@ static int collect(void *ctx, const tamis_match *m) {
             json_object_set_new(item, "signal_type", json_string(m->signal_type));
             json_object_set_new(item, "variant", json_string(c->variant));
         }
+    }
+    /* A video match is two scores, not a distance. */
+    if (json_is_object(item) && strcmp(m->signal_type, "vpdq") == 0) {
+        json_object_set_new(item, "query_match_percent", json_real(m->score[0]));
+        json_object_set_new(item, "compared_match_percent", json_real(m->score[1]));
+    } else if (json_is_object(item) && strcmp(m->signal_type, "tmk") == 0) {
+        json_object_set_new(item, "level1", json_real(m->score[0]));
+        json_object_set_new(item, "level2", json_real(m->score[1]));
     }
     if (c->flat) {
         json_array_append_new(c->flat, item);
@@ -141,6 +148,47 @@ void h_raw_lookup(req *r) {
         json_decref(c.flat);
 }
 
+/* An uploaded video: its MD5, SHA-256, vPDQ and (if asked) TMK looked
+ * up; answered as h_match_upload answers an image. */
+static void match_video(req *r, int ours, const video_hash *vh) {
+    const char *types[4] = {"md5", "sha256", "vpdq", "tmk"};
+    const char *vals[4] = {vh->md5, vh->sha256, vh->vpdq, vh->tmk};
+    double coin = coin_flip(r);
+    json_t *out = ours ? NULL : json_object(), *matches = ours ? json_array() : NULL;
+    for (int i = 0; i < 4; i++) {
+        if (!vals[i])
+            continue;
+        collector c = {ours ? NULL : json_object(), matches, coin, arg(r, "banks"),
+                       ours ? "exact" : NULL, 1};
+        if (i >= 2 && ours)
+            c.variant = "video";
+        if (lookup_into(r, types[i], vals[i], &c) != 0) {
+            json_decref(c.by_bank);
+            json_decref(out);
+            json_decref(matches);
+            return;
+        }
+        if (!ours)
+            json_object_set_new(out, types[i], c.by_bank);
+    }
+    if (!ours) {
+        /* HMA's names: video_md5 for a video's MD5 */
+        json_object_set(out, "video_md5", json_object_get(out, "md5"));
+        const char *only = arg(r, "url") ? arg(r, "signal_type") : NULL;
+        if (only) {
+            json_t *one = json_object_get(out, only);
+            one = one ? json_incref(one) : json_object();
+            json_decref(out);
+            out = one;
+        }
+        reply_json(r, 200, out);
+        return;
+    }
+    json_t *hashes = json_pack("{s:s,s:s,s:I}", "md5", vh->md5, "sha256", vh->sha256,
+                               "vpdq_frames", (json_int_t)vh->frames);
+    reply_json(r, 200, json_pack("{s:o,s:o}", "hashes", hashes, "matches", matches));
+}
+
 /* POST /m/lookup (HMA: hash an upload, answer by signal type) and
  * POST /m/match (tamis: the hashes, and every match with the variant of
  * the query that found it). */
@@ -151,8 +199,16 @@ void h_match_upload(req *r) {
     if (ours && v)
         variants = strcmp(v, "true") == 0;
     tamis_image_hash h;
-    if (hash_upload(r, variants, &h) != 0)
+    video_hash vh;
+    /* TMK only when some bank holds TMK videos: it decodes the video again */
+    int k = hash_media(r, variants, tamis_matcher_count(srv_matcher(r), "tmk") > 0, &h, &vh);
+    if (k < 0)
         return;
+    if (k == 1) {
+        match_video(r, ours, &vh);
+        video_hash_free(&vh);
+        return;
+    }
     char pdq[TAMIS_PDQ_HEX_LEN + 1], md5[33], sha[65];
     tamis_pdq_to_hex(&h.pdq, pdq);
     tamis_hex_encode(h.digests.md5, TAMIS_MD5_BYTES, md5);
@@ -250,10 +306,10 @@ bad:
 void h_index_status(req *r) {
     tamis_matcher *m = srv_matcher(r);
     const char *only = arg(r, "signal_type");
-    static const char *types[] = {"pdq", "md5", "sha256"};
+    static const char *types[] = {"pdq", "md5", "sha256", "vpdq", "tmk"};
     json_t *out = json_object();
     int known = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 5; i++) {
         if (only && strcmp(only, types[i]) != 0)
             continue;
         known = 1;

@@ -91,6 +91,22 @@ json_t *body_json(req *r);
 int fetch_into_upload(req *r, const char *url);
 void fetch_global_init(void);
 
+/* An uploaded video's hashes (video.c), in the forms banks store. */
+typedef struct video_hash {
+    char md5[33], sha256[65];
+    char *vpdq;    /* HMA's JSON, one hash a second */
+    char *tmk;     /* .tmk in base64, or NULL when not asked for */
+    size_t frames; /* vPDQ frames hashed */
+} video_hash;
+
+/* Hashes r's upload as a video; on failure replies and returns -1. */
+int hash_video_upload(req *r, int with_tmk, video_hash *out);
+void video_hash_free(video_hash *v);
+
+/* Hashes r's upload (or its url=): an image into *img and returns 0, or
+ * a video into *vid and returns 1; on failure replies and returns -1. */
+int hash_media(req *r, int variants, int with_tmk, tamis_image_hash *img, video_hash *vid);
+
 /* Handlers. */
 typedef void (*handler)(req *r);
 void h_status(req *r);

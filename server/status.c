@@ -23,12 +23,14 @@ void h_status(req *r) {
     tamis_matcher *m = srv_matcher(r);
     tamis_db *db = srv_db(r);
     reply_json(r, 200,
-               json_pack("{s:s,s:s,s:s,s:I,s:{s:I,s:I,s:I}}", "status", "I-AM-ALIVE", "version",
-                         tamis_version(), "db", db ? tamis_db_backend(db) : "unavailable",
+               json_pack("{s:s,s:s,s:s,s:I,s:{s:I,s:I,s:I,s:I,s:I}}", "status", "I-AM-ALIVE",
+                         "version", tamis_version(), "db", db ? tamis_db_backend(db) : "unavailable",
                          "change_seq", (json_int_t)tamis_matcher_seq(m), "signals", "pdq",
                          (json_int_t)tamis_matcher_count(m, "pdq"), "md5",
                          (json_int_t)tamis_matcher_count(m, "md5"), "sha256",
-                         (json_int_t)tamis_matcher_count(m, "sha256")));
+                         (json_int_t)tamis_matcher_count(m, "sha256"), "vpdq",
+                         (json_int_t)tamis_matcher_count(m, "vpdq"), "tmk",
+                         (json_int_t)tamis_matcher_count(m, "tmk")));
 }
 
 void h_metrics(req *r) {

@@ -1,0 +1,71 @@
+/*
+ * video.c - an upload that is a video (the image decoders refused it as
+ * not an image): its MD5 and SHA-256, its vPDQ as HMA's JSON (one hash a
+ * second, as HMA hashes videos) and, when asked, its TMK+PDQF in base64,
+ * the forms banks store them in.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+void video_hash_free(video_hash *v) {
+    free(v->vpdq);
+    free(v->tmk);
+    memset(v, 0, sizeof *v);
+}
+
+int hash_video_upload(req *r, int with_tmk, video_hash *out) {
+    memset(out, 0, sizeof *out);
+    tamis_digests d;
+    tamis_digests_compute(r->upload, r->upload_len, &d);
+    tamis_hex_encode(d.md5, TAMIS_MD5_BYTES, out->md5);
+    tamis_hex_encode(d.sha256, TAMIS_SHA256_BYTES, out->sha256);
+    tamis_vpdq *v;
+    if (tamis_vpdq_create(&v) != TAMIS_OK) {
+        reply_error(r, 500, "out of memory");
+        return -1;
+    }
+    /* One thread: the request threads are the parallelism. */
+    tamis_vpdq_options o = {.seconds_per_hash = 1.0, .threads = 1};
+    tamis_status st = tamis_vpdq_hash_mem(v, r->upload, r->upload_len, &o);
+    if (st != TAMIS_OK) {
+        int code = st == TAMIS_ERR_NOMEM ? 500 : st == TAMIS_ERR_TOO_LARGE ? 413 : 400;
+        reply_error(r, code, "cannot hash the video: %s", tamis_vpdq_errmsg(v));
+        tamis_vpdq_free(v);
+        return -1;
+    }
+    out->frames = tamis_vpdq_count(v);
+    size_t n = tamis_vpdq_to_signal(v, NULL, 0);
+    out->vpdq = malloc(n + 1);
+    if (out->vpdq)
+        tamis_vpdq_to_signal(v, out->vpdq, n + 1);
+    tamis_vpdq_free(v);
+    if (!out->vpdq) {
+        reply_error(r, 500, "out of memory");
+        return -1;
+    }
+    if (with_tmk) {
+        tamis_tmk *t;
+        char err[256];
+        tamis_tmk_options to = {.threads = 1};
+        st = tamis_tmk_hash_mem(r->upload, r->upload_len, &to, &t, err, sizeof err);
+        if (st != TAMIS_OK) {
+            reply_error(r, st == TAMIS_ERR_NOMEM ? 500 : 400, "cannot hash the video (TMK): %s",
+                        err);
+            video_hash_free(out);
+            return -1;
+        }
+        n = tamis_tmk_to_base64(t, NULL, 0);
+        out->tmk = malloc(n + 1);
+        if (out->tmk && tamis_tmk_to_base64(t, out->tmk, n + 1) != n)
+            out->tmk[0] = '\0';
+        tamis_tmk_free(t);
+        if (!out->tmk || !out->tmk[0]) {
+            reply_error(r, 500, "out of memory");
+            video_hash_free(out);
+            return -1;
+        }
+    }
+    return 0;
+}

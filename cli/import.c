@@ -33,10 +33,11 @@ int cmd_import(int argc, char **argv) {
         else
             return EXIT_USAGE;
     }
-    if (!bank || argc - optind != 1) {
+    if (!bank || argc - optind < 1) {
         fprintf(stderr, "usage: tamis import --bank NAME [--db URL] [--format F] "
-                        "[--source TEXT] FILE|-\n"
-                        "formats: auto hma hashlist pytx-csv tcap-json ncmec-xml stopncii-json\n");
+                        "[--source TEXT] FILE... | -\n"
+                        "formats: auto hma hashlist pytx-csv tcap-json ncmec-xml stopncii-json "
+                        "vpdq tmk\n");
         return EXIT_USAGE;
     }
     tamis_import_format f = fmt ? tamis_import_format_from_name(fmt) : TAMIS_IMPORT_AUTO;
@@ -44,33 +45,38 @@ int cmd_import(int argc, char **argv) {
         fprintf(stderr, "tamis import: unknown format '%s'\n", fmt);
         return EXIT_USAGE;
     }
-    const char *name = argv[optind];
-    FILE *in = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
-    if (!in) {
-        fprintf(stderr, "tamis import: %s: %s\n", name, strerror(errno));
-        return EXIT_SOME_FAILED;
-    }
     tamis_db *db;
     char err[512];
     if (tamis_db_open(db_url, &db, err, sizeof err) != TAMIS_OK) {
         fprintf(stderr, "tamis import: %s\n", err);
-        if (in != stdin)
-            fclose(in);
         return EXIT_SOME_FAILED;
     }
-    tamis_import_report rep;
-    tamis_status st =
-        tamis_db_import(db, bank, in, f, source ? source : name, on_reject, (void *)name, &rep);
-    if (in != stdin)
-        fclose(in);
+    /* Each file on its own: one that fails does not stop the others (a
+     * video's hash files come one per file). */
     int rc = EXIT_OK;
-    if (st != TAMIS_OK) {
-        fprintf(stderr, "tamis import: %s: %s\n", name, tamis_db_errmsg(db));
-        rc = EXIT_SOME_FAILED;
+    for (int i = optind; i < argc; i++) {
+        const char *name = argv[i];
+        FILE *in = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+        if (!in) {
+            fprintf(stderr, "tamis import: %s: %s\n", name, strerror(errno));
+            rc = EXIT_SOME_FAILED;
+            continue;
+        }
+        tamis_import_report rep;
+        tamis_status st =
+            tamis_db_import(db, bank, in, f, source ? source : name, on_reject, (void *)name, &rep);
+        if (in != stdin)
+            fclose(in);
+        if (st != TAMIS_OK) {
+            fprintf(stderr, "tamis import: %s: %s\n", name,
+                    st == TAMIS_ERR_UNSUPPORTED ? "format not recognised (name it with --format)"
+                                                : tamis_db_errmsg(db));
+            rc = EXIT_SOME_FAILED;
+        }
+        fprintf(stderr, "tamis import: %s: %llu read, %llu added, %llu removed, %llu skipped\n",
+                name, (unsigned long long)rep.read, (unsigned long long)rep.added,
+                (unsigned long long)rep.removed, (unsigned long long)rep.skipped);
     }
-    fprintf(stderr, "tamis import: %s: %llu read, %llu added, %llu removed, %llu skipped\n", name,
-            (unsigned long long)rep.read, (unsigned long long)rep.added,
-            (unsigned long long)rep.removed, (unsigned long long)rep.skipped);
     tamis_db_close(db);
     return rc;
 }

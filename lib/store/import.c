@@ -262,6 +262,8 @@ tamis_status tamis_db_import(tamis_db *db, const char *bank, FILE *in,
         return im.fatal;
     if (st == TAMIS_DONE)
         st = TAMIS_OK;
+    if (st != TAMIS_OK && err.msg[0]) /* the reader's reason, for tamis_db_errmsg */
+        tamis__fail(&db->err, st, "%s", err.msg);
     return st;
 }
 

@@ -56,7 +56,7 @@ PY
 
 $T serve --db "$DB" --listen 127.0.0.1:$PORT --quiet --max-connections 4096 2>"$D/serve.log" &
 SPID=$!
-trap 'kill $SPID 2>/dev/null; [ -f "$D/nginx.pid" ] && kill $(cat "$D/nginx.pid") 2>/dev/null; true' EXIT
+trap 'kill $SPID 2>/dev/null || true; [ -f "$D/nginx.pid" ] && kill $(cat "$D/nginx.pid") 2>/dev/null || true' EXIT
 for i in $(seq 1 300); do
     curl -s -o /dev/null http://127.0.0.1:$PORT/status/live && break
     sleep 0.2

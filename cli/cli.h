@@ -12,6 +12,9 @@
 enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 
 int cmd_hash(int argc, char **argv);
+/* `tamis hash --text` and `--url` (cli/hash_signals.c); cmd_hash passes
+ * its arguments on when it sees either option. */
+int cmd_hash_signals(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
@@ -42,6 +45,8 @@ int bank_open(const char *path, int skip_bad, tamis_index **ix, hashlist *names)
 /* Writes `s` as a JSON string (with quotes). Bytes that are not valid
  * UTF-8 are written as \u00XX escapes of the byte. */
 void json_write_string(FILE *f, const char *s);
+/* The same for `len` bytes, which may hold NUL bytes (written \u0000). */
+void json_write_mem(FILE *f, const char *s, size_t len);
 
 /* Parses a positive integer option value; returns 0 on success. */
 int parse_count(const char *s, unsigned long long *out);

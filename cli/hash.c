@@ -333,6 +333,8 @@ static int video_has_quality(const tamis_vpdq *v) {
 static void hash_usage(FILE *f) {
     fprintf(f,
             "usage: tamis hash [options] FILE... | -\n"
+            "       tamis hash --text [options] FILE... | -    (see tamis hash --text --help)\n"
+            "       tamis hash --url [--json] URL... | -\n"
             "\n"
             "Hashes images (JPEG, PNG, WebP, GIF first frame) and videos (any container\n"
             "and codec FFmpeg reads), detected from content, and prints one line per\n"
@@ -394,6 +396,10 @@ int cmd_hash(int argc, char **argv) {
         {"vpdq-convert", required_argument, NULL, OPT_CONVERT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
+    /* Texts and URLs have their own options and output. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--text") == 0 || strcmp(argv[i], "--url") == 0)
+            return cmd_hash_signals(argc, argv);
     out_opts oo = {0, 0};
     tamis_hash_options ho = {0, 0};
     tamis_vpdq_options vo;

@@ -11,8 +11,8 @@
 
 #include "cli.h"
 
-static int utf8_len(const unsigned char *s) {
-    /* Length of a valid UTF-8 sequence at s, or 0. */
+static int utf8_len(const unsigned char *s, size_t avail) {
+    /* Length of a valid UTF-8 sequence at s (avail bytes left), or 0. */
     unsigned c = s[0];
     int n;
     unsigned min;
@@ -27,6 +27,8 @@ static int utf8_len(const unsigned char *s) {
     else
         return 0;
     unsigned cp = c & (0x7f >> n);
+    if ((size_t)n > avail)
+        return 0;
     for (int i = 1; i < n; i++) {
         if ((s[i] & 0xc0) != 0x80)
             return 0;
@@ -38,11 +40,15 @@ static int utf8_len(const unsigned char *s) {
 }
 
 void json_write_string(FILE *f, const char *str) {
-    const unsigned char *s = (const unsigned char *)str;
+    json_write_mem(f, str, strlen(str));
+}
+
+void json_write_mem(FILE *f, const char *str, size_t len) {
+    const unsigned char *s = (const unsigned char *)str, *end = s + len;
     fputc('"', f);
-    while (*s) {
+    while (s < end) {
         unsigned c = *s;
-        int n = utf8_len(s);
+        int n = utf8_len(s, (size_t)(end - s));
         if (n == 0) {
             fprintf(f, "\\u%04x", c);
             s++;

@@ -1324,8 +1324,13 @@ typedef struct tamis_match {
     /* Video signals, whose match is not one distance (distance is 0):
      * "vpdq": the query's and the bank video's share of matching frames,
      * in percent (a match: the first >= 80, as HMA); "tmk": the level-1
-     * and level-2 scores (a match: both >= 0.7). 0 for other types. */
+     * and level-2 scores (a match: both >= 0.7); "text_near": the
+     * estimated similarity (0..1, a match >= 0.4) in score[0]. 0 for
+     * other types. */
     double score[2];
+    /* "url": the expression or domain of the URL that matched the bank's
+     * entry (valid during the callback); NULL for other types. */
+    const char *matched;
 } tamis_match;
 
 typedef int (*tamis_match_cb)(void *ctx, const tamis_match *m);

@@ -29,6 +29,8 @@ static const struct {
     {"videotmk", "tmk"},     {"videotmkpdqf", "tmk"},
     {"text", "text"},        {"rawtext", "text"},      {"textstring", "text"},
     {"url", "url"},          {"uri", "url"},           {"rawuri", "url"},
+    {"textexact", "text_exact"}, {"textnear", "text_near"}, {"texttlsh", "text_tlsh"},
+    {"tlsh", "text_tlsh"},   {"hashtlsh", "text_tlsh"}, {"domain", "url"},
 };
 
 const char *tamis__signal_type(const char *name) {

@@ -52,6 +52,7 @@ struct tamis_matcher {
     tamis_index *pdq;
     tamis_digest_index *md5, *sha256;
     tamis__vmatch *video; /* vpdq and tmk */
+    tamis__tmatch *text;  /* text_exact, text_near, text_tlsh, url */
     char errmsg[256];
 };
 
@@ -233,6 +234,8 @@ static tamis_status add_signal(tamis_matcher *m, int64_t id, const char *type,
     }
     if (strcmp(type, "vpdq") == 0 || strcmp(type, "tmk") == 0)
         return tamis__vmatch_add(m->video, id, type, value);
+    if (tamis__tmatch_handles(type))
+        return tamis__tmatch_add(m->text, id, type, value);
     tamis_digest_index *dx = strcmp(type, "md5") == 0      ? m->md5
                              : strcmp(type, "sha256") == 0 ? m->sha256
                                                            : NULL;
@@ -323,7 +326,8 @@ tamis_status tamis_matcher_open(const char *db_url, const char *snapshot_dir,
     if (st == TAMIS_OK && ((st = tamis_index_create(&m->pdq)) != TAMIS_OK ||
                            (st = tamis_digest_index_create(16, &m->md5)) != TAMIS_OK ||
                            (st = tamis_digest_index_create(32, &m->sha256)) != TAMIS_OK ||
-                           (st = tamis__vmatch_create(&m->video)) != TAMIS_OK))
+                           (st = tamis__vmatch_create(&m->video)) != TAMIS_OK ||
+                           (st = tamis__tmatch_create(&m->text)) != TAMIS_OK))
         snprintf(err ? err : m->errmsg, err ? errlen : sizeof m->errmsg, "out of memory");
     if (st == TAMIS_OK && (st = tamis_db_bank_list(m->db, load_bank, m)) != TAMIS_OK && err)
         snprintf(err, errlen, "listing banks: %s", tamis_db_errmsg(m->db));
@@ -366,6 +370,7 @@ void tamis_matcher_free(tamis_matcher *m) {
     tamis_digest_index_free(m->md5);
     tamis_digest_index_free(m->sha256);
     tamis__vmatch_free(m->video);
+    tamis__tmatch_free(m->text);
     tamis_db_close(m->db);
     pthread_rwlock_destroy(&m->lock);
     tamis__free(m);
@@ -385,6 +390,7 @@ static void remove_ids(tamis_matcher *m, const uint64_t *ids, size_t n) {
     tamis_digest_index_remove(m->md5, ids, n, NULL);
     tamis_digest_index_remove(m->sha256, ids, n, NULL);
     tamis__vmatch_remove(m->video, ids, n);
+    tamis__tmatch_remove(m->text, ids, n);
     for (size_t i = 0; i < n; i++)
         item_remove(m, (int64_t)ids[i]);
 }
@@ -533,7 +539,7 @@ static int found(void *ctx, uint64_t uid, int distance) {
     int limit = l->radius >= 0 ? l->radius : strcmp(l->type, "pdq") == 0 ? b->pdq_threshold : 0;
     if (distance > limit)
         return 0;
-    tamis_match mt = {b->name, (int64_t)uid, l->type, distance, b->ratio, {0, 0}};
+    tamis_match mt = {b->name, (int64_t)uid, l->type, distance, b->ratio, {0, 0}, NULL};
     return l->cb(l->ctx, &mt);
 }
 
@@ -542,7 +548,17 @@ static int found_video(void *ctx, int64_t id, double s1, double s2) {
     const mbank *b = live_bank(l, id);
     if (!b)
         return 0;
-    tamis_match mt = {b->name, id, l->type, 0, b->ratio, {s1, s2}};
+    tamis_match mt = {b->name, id, l->type, 0, b->ratio, {s1, s2}, NULL};
+    return l->cb(l->ctx, &mt);
+}
+
+static int found_text(void *ctx, const char *type, int64_t id, int distance, double score,
+                      const char *matched) {
+    looker *l = ctx;
+    const mbank *b = live_bank(l, id);
+    if (!b)
+        return 0;
+    tamis_match mt = {b->name, id, type, distance, b->ratio, {score, 0}, matched};
     return l->cb(l->ctx, &mt);
 }
 
@@ -587,6 +603,13 @@ tamis_status tamis_matcher_lookup(tamis_matcher *m, const char *type, const char
         pthread_rwlock_unlock(&m->lock);
         return st;
     }
+    if (tamis__tmatch_handles(type)) {
+        looker l = {m, type, radius, (int64_t)time(NULL), cb, ctx};
+        pthread_rwlock_rdlock(&m->lock);
+        tamis_status st = tamis__tmatch_lookup(m->text, type, value, found_text, &l);
+        pthread_rwlock_unlock(&m->lock);
+        return st;
+    }
     int md5 = strcmp(type, "md5") == 0;
     if (!md5 && strcmp(type, "sha256") != 0)
         return TAMIS_ERR_UNSUPPORTED;
@@ -615,6 +638,7 @@ size_t tamis_matcher_count(tamis_matcher *m, const char *type) {
     size_t n = strcmp(type, "pdq") == 0      ? tamis_index_size(m->pdq)
                : strcmp(type, "md5") == 0    ? tamis_digest_index_size(m->md5)
                : strcmp(type, "sha256") == 0 ? tamis_digest_index_size(m->sha256)
+               : tamis__tmatch_handles(type) ? tamis__tmatch_count(m->text, type)
                                              : tamis__vmatch_count(m->video, type);
     pthread_rwlock_unlock(&m->lock);
     return n;
@@ -638,7 +662,7 @@ int64_t tamis_matcher_seq(tamis_matcher *m) {
  * ties the snapshot to its database: another database, or one restored
  * from an older backup, has another entry at that position. */
 
-#define SNAP_MAGIC "TAMISMS2"
+#define SNAP_MAGIC "TAMISMS3"
 
 typedef struct {
     char magic[8];
@@ -725,6 +749,8 @@ tamis_status tamis_matcher_save(tamis_matcher *m, const char *dir) {
         st = tamis_digest_index_save(m->sha256, path_in(p, sizeof p, tmp, "sha256.tamisdx"));
     if (st == TAMIS_OK)
         st = tamis__vmatch_save(m->video, tmp);
+    if (st == TAMIS_OK)
+        st = tamis__tmatch_save(m->text, tmp);
     FILE *f = st == TAMIS_OK ? fopen(path_in(p, sizeof p, tmp, "state.bin"), "wb") : NULL;
     if (st == TAMIS_OK && !f)
         st = TAMIS_ERR_IO;
@@ -819,9 +845,14 @@ static tamis_status load_snapshot(tamis_matcher *m, const char *dir) {
     if (st == TAMIS_OK && (st = tamis__vmatch_create(&video)) == TAMIS_OK &&
         tamis__vmatch_load(video, dir) != TAMIS_OK)
         st = TAMIS_ERR_CORRUPT;
+    tamis__tmatch *text = NULL;
+    if (st == TAMIS_OK && (st = tamis__tmatch_create(&text)) == TAMIS_OK &&
+        tamis__tmatch_load(text, dir) != TAMIS_OK)
+        st = TAMIS_ERR_CORRUPT;
     tamis__free(map);
     if (st != TAMIS_OK) {
         tamis__vmatch_free(video);
+        tamis__tmatch_free(text);
         tamis_index_free(pdq);
         tamis_digest_index_free(md5);
         tamis_digest_index_free(sha);
@@ -835,7 +866,8 @@ static tamis_status load_snapshot(tamis_matcher *m, const char *dir) {
     tamis_digest_index_free(m->md5);
     tamis_digest_index_free(m->sha256);
     tamis__vmatch_free(m->video);
-    m->pdq = pdq, m->md5 = md5, m->sha256 = sha, m->video = video;
+    tamis__tmatch_free(m->text);
+    m->pdq = pdq, m->md5 = md5, m->sha256 = sha, m->video = video, m->text = text;
     m->seq = h.seq;
     return TAMIS_OK;
 }

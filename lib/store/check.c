@@ -5,6 +5,7 @@
  * UTF-8 that SQLite keeps; neither knows JSON or hex).
  */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
@@ -155,7 +156,7 @@ tamis_status tamis__check_content(tamis__err *e, const tamis_content *c) {
 static const struct {
     const char *type;
     size_t hex_len;
-} hex_types[] = {{"pdq", 64}, {"md5", 32}, {"sha256", 64}};
+} hex_types[] = {{"pdq", 64}, {"md5", 32}, {"sha256", 64}, {"text_exact", 64}};
 
 tamis_status tamis__signal_normalise(tamis__err *e, const tamis_signal *s, char *buf,
                                      tamis_signal *out) {
@@ -197,8 +198,30 @@ tamis_status tamis__signal_normalise(tamis__err *e, const tamis_signal *s, char 
     tamis_status st = tamis__check_text(e, "signal value", s->value);
     if (st)
         return st;
-    /* Video signals are read as the matcher will read them. */
-    if (strcmp(s->type, "vpdq") == 0) {
+    /* Hashes, not media: raw text is hashed before it reaches a bank. */
+    if (strcmp(s->type, "text") == 0)
+        return tamis__fail(e, TAMIS_ERR_INVALID,
+                           "raw text is not stored: give its text_exact, text_near and "
+                           "text_tlsh signals (tamis_text_hash_compute)");
+    /* Other signals are read as the matcher will read them. */
+    if (strcmp(s->type, "text_near") == 0) {
+        double sim;
+        if (tamis_text_near_similarity(s->value, s->value, &sim) != TAMIS_OK)
+            return tamis__fail(e, TAMIS_ERR_INVALID,
+                               "a text_near value is \"tn1:\" and 256 hex digits");
+    } else if (strcmp(s->type, "text_tlsh") == 0) {
+        int d;
+        if (tamis_tlsh_distance(s->value, s->value, 0, &d) != TAMIS_OK)
+            return tamis__fail(e, TAMIS_ERR_INVALID,
+                               "a text_tlsh value is \"T1\" and 70 hex digits");
+    } else if (strcmp(s->type, "url") == 0) {
+        char *canon = NULL, why[256] = "";
+        st = tamis_url_canonicalize_alloc(s->value, strlen(s->value), &canon, why, sizeof why);
+        free(canon);
+        if (st != TAMIS_OK)
+            return tamis__fail(e, st == TAMIS_ERR_NOMEM ? st : TAMIS_ERR_INVALID,
+                               "bad url value: %s", why);
+    } else if (strcmp(s->type, "vpdq") == 0) {
         tamis_vpdq *v;
         if ((st = tamis_vpdq_create(&v)) != TAMIS_OK)
             return tamis__fail(e, st, "out of memory checking a vpdq value");

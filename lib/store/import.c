@@ -72,6 +72,7 @@ typedef struct {
     tamis_import_report *rep;
     tamis_status fatal;
     unsigned in_batch; /* rows written in the current transaction */
+    tamis_text *text;  /* hashes raw text rows, made on first use */
 } importer;
 
 /* Rows are written in transactions of this many: one commit a row would
@@ -131,6 +132,32 @@ static int on_record(void *ctx, const tamis__record *r) {
         return 0;
     }
     tamis_signal sig = {(char *)r->type, (char *)r->value};
+    /* Raw text (pytx TEXT_STRING, HMA raw_text, StopNCII Text): its
+     * hashes are stored, not the text. */
+    tamis_signal tsig[3];
+    size_t nsig = 1;
+    tamis_text_hash th;
+    if (strcmp(r->type, "text") == 0) {
+        tamis_status tst = im->text ? TAMIS_OK : tamis_text_create(NULL, &im->text);
+        if (tst == TAMIS_OK)
+            tst = tamis_text_hash_compute(im->text, r->value, strlen(r->value), &th);
+        if (tst == TAMIS_ERR_NOMEM) {
+            im->fatal = tst;
+            return 1;
+        }
+        if (tst != TAMIS_OK) {
+            snprintf(why, sizeof why, "text: %s", tamis_text_errmsg(im->text));
+            on_reject(im, r->position, why);
+            return 0;
+        }
+        nsig = 0;
+        tsig[nsig++] = (tamis_signal){"text_exact", th.exact};
+        if (th.near[0])
+            tsig[nsig++] = (tamis_signal){"text_near", th.near};
+        if (th.tlsh[0])
+            tsig[nsig++] = (tamis_signal){"text_tlsh", th.tlsh};
+        sig = tsig[0]; /* found again by its exact hash */
+    }
     if (r->op == TAMIS__REC_DELETE) {
         /* Find (up to 64 at a time), then delete: no deleting while the
          * store iterates. */
@@ -185,8 +212,8 @@ static int on_record(void *ctx, const tamis__record *r) {
     c.source = (char *)im->source;
     c.note = (char *)r->external_id;
     c.metadata = (char *)r->metadata;
-    c.signals = &sig;
-    c.n_signals = 1;
+    c.signals = nsig > 1 ? tsig : &sig;
+    c.n_signals = nsig;
     int64_t id;
     st = tamis_db_content_add(im->db, &c, &id);
     if (st == TAMIS_OK) {
@@ -244,7 +271,7 @@ tamis_status tamis_db_import(tamis_db *db, const char *bank, FILE *in,
     FILE *f = fopencookie(&rp, "r", io);
     if (!f)
         return TAMIS_ERR_NOMEM;
-    importer im = {db, bank, source, reject, ctx, report, TAMIS_OK, 0};
+    importer im = {db, bank, source, reject, ctx, report, TAMIS_OK, 0, NULL};
     tamis__reader_cb cb = {on_record, on_reject, &im};
     tamis__err err;
     tamis__err_clear(&err);
@@ -258,6 +285,7 @@ tamis_status tamis_db_import(tamis_db *db, const char *bank, FILE *in,
         st = tamis__db_end(db, st);
     }
     fclose(f);
+    tamis_text_free(im.text);
     if (im.fatal != TAMIS_OK)
         return im.fatal;
     if (st == TAMIS_DONE)

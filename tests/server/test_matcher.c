@@ -305,3 +305,138 @@ TEST(matcher_video_signals_vpdq_and_tmk) {
         t_video_signals(urls[i], bank);
     }
 }
+
+/* ---- Text and URL signals ---------------------------------------------- */
+
+typedef struct {
+    int n, exact, near, tlsh, url;
+    double sim;
+    char matched[256];
+} tseen;
+
+static int on_tmatch(void *ctx, const tamis_match *m) {
+    tseen *s = ctx;
+    s->n++;
+    if (strcmp(m->signal_type, "text_exact") == 0)
+        s->exact++;
+    if (strcmp(m->signal_type, "text_near") == 0) {
+        s->near++;
+        s->sim = m->score[0];
+    }
+    if (strcmp(m->signal_type, "text_tlsh") == 0)
+        s->tlsh++;
+    if (strcmp(m->signal_type, "url") == 0) {
+        s->url++;
+        snprintf(s->matched, sizeof s->matched, "%s", m->matched ? m->matched : "(null)");
+    }
+    return 0;
+}
+
+static tseen tlook(tamis_matcher *m, const char *type, const char *value) {
+    ASSERT_OK(tamis_matcher_sync(m, NULL));
+    tseen s;
+    memset(&s, 0, sizeof s);
+    tamis_status st = tamis_matcher_lookup(m, type, value, -1, on_tmatch, &s);
+    ASSERT(st == TAMIS_OK || st == TAMIS_DONE);
+    return s;
+}
+
+static const char *POST =
+    "The meeting of the committee will take place on Thursday in the old town hall, "
+    "where members will discuss the budget, the new library and the repairs to the bridge "
+    "over the river that were promised last spring by the mayor and the council.";
+/* the same post, a few words changed and the case and spacing altered */
+static const char *EDITED =
+    "THE MEETING of the committee will take place on Friday in the old town hall,  "
+    "where members will discuss the budget, the new museum and the repairs to the bridge "
+    "over the river that were promised last spring by the mayor and the council!";
+static const char *OTHER =
+    "Recipe: mix two cups of flour with a spoon of sugar, add three eggs and a glass of "
+    "milk, stir until smooth, then bake for forty minutes in a hot oven and serve warm.";
+
+static void t_text_url(const char *url, const char *bank) {
+    char err[512];
+    tamis_db *db;
+    ASSERT_OK(tamis_db_open(url, &db, err, sizeof err));
+    tamis_bank b;
+    memset(&b, 0, sizeof b);
+    b.name = (char *)bank;
+    b.enabled_ratio = 1;
+    ASSERT_OK(tamis_db_bank_create(db, &b));
+    tamis_text *th;
+    ASSERT_OK(tamis_text_create(NULL, &th));
+    tamis_text_hash h;
+    ASSERT_OK(tamis_text_hash_compute(th, POST, strlen(POST), &h));
+    tamis_signal ts[3] = {{"text_exact", h.exact}, {"text_near", h.near}, {"text_tlsh", h.tlsh}};
+    tamis_content c;
+    memset(&c, 0, sizeof c);
+    c.bank = (char *)bank;
+    c.signals = ts;
+    c.n_signals = 3;
+    int64_t idt;
+    ASSERT_OK(tamis_db_content_add(db, &c, &idt));
+    int64_t idd = add(db, bank, "url", "example.org");
+    int64_t ide = add(db, bank, "url", "example.com/videos/");
+    tamis_matcher *m;
+    ASSERT_OK(tamis_matcher_create(url, &m, err, sizeof err));
+    ASSERT_EQ(tamis_matcher_count(m, "url"), 2);
+    /* URLs: an expression, a domain (any subdomain), and neither */
+    tseen s = tlook(m, "url", "https://www.example.com/videos/x?y=1");
+    ASSERT_EQ(s.url, 1);
+    ASSERT_STR_EQ(s.matched, "example.com/videos/");
+    s = tlook(m, "url", "http://cdn.media.EXAMPLE.org/a/b.mp4");
+    ASSERT_EQ(s.url, 1);
+    ASSERT_EQ(tlook(m, "url", "https://example.net/videos/").n, 0);
+    ASSERT_EQ(tlook(m, "url", "https://example.com/other/").n, 0);
+    /* Text: the raw text finds all three; an edited copy its near signal */
+    s = tlook(m, "text", POST);
+    ASSERT_EQ(s.exact, 1);
+    ASSERT_EQ(s.near, 1);
+    ASSERT_EQ(s.tlsh, 1);
+    s = tlook(m, "text", EDITED);
+    ASSERT_EQ(s.exact, 0);
+    ASSERT_EQ(s.near, 1);
+    ASSERT(s.sim >= 0.4 && s.sim < 1.0);
+    ASSERT_EQ(tlook(m, "text", OTHER).n, 0);
+    ASSERT_EQ(tlook(m, "text_exact", h.exact).exact, 1);
+    /* the store keeps hashes, not text, and refuses malformed values */
+    tamis_signal bad[] = {{"text", "raw text"},      {"text_near", "tn1:00"},
+                          {"text_tlsh", "T1ZZ"},     {"url", "http://"},
+                          {"text_exact", "abc"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&c, 0, sizeof c);
+        c.bank = (char *)bank;
+        c.signals = &bad[i];
+        c.n_signals = 1;
+        int64_t id;
+        if (tamis_db_content_add(db, &c, &id) != TAMIS_ERR_INVALID)
+            FAIL("accepted %s %s", bad[i].type, bad[i].value);
+    }
+    /* a snapshot keeps them; a deletion removes them */
+    char snap[4096];
+    snprintf(snap, sizeof snap, "%s/%s.tsnap", tmp_dir(), bank);
+    ASSERT_OK(tamis_matcher_save(m, snap));
+    tamis_matcher_free(m);
+    ASSERT_OK(tamis_matcher_open(url, snap, &m, err, sizeof err));
+    ASSERT_EQ(tlook(m, "text", EDITED).near, 1);
+    ASSERT_EQ(tlook(m, "url", "https://www.example.com/videos/x").url, 1);
+    ASSERT_OK(tamis_db_content_delete(db, idt));
+    ASSERT_OK(tamis_db_content_delete(db, ide));
+    ASSERT_EQ(tlook(m, "text", POST).n, 0);
+    ASSERT_EQ(tlook(m, "url", "https://www.example.com/videos/x").n, 0);
+    ASSERT_EQ(tlook(m, "url", "https://example.org/").url, 1);
+    (void)idd;
+    tamis_matcher_free(m);
+    tamis_text_free(th);
+    tamis_db_close(db);
+}
+
+TEST(matcher_text_and_url_signals) {
+    char urls[2][4096];
+    int n = backends(urls);
+    for (int i = 0; i < n; i++) {
+        char bank[64];
+        snprintf(bank, sizeof bank, "T%d_%d", (int)getpid(), i);
+        t_text_url(urls[i], bank);
+    }
+}

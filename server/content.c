@@ -126,6 +126,30 @@ void h_signal_add(req *r) {
         sig[n].type = strcmp(type, "video_md5") == 0 ? (char *)"md5" : (char *)type;
         sig[n++].value = (char *)json_string_value(v);
     }
+    /* Raw text: its three hashes are stored, never the text. */
+    tamis_text_hash th;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(sig[i].type, "text") != 0)
+            continue;
+        tamis_text *t = NULL;
+        tamis_status st = tamis_text_create(NULL, &t);
+        if (st == TAMIS_OK)
+            st = tamis_text_hash_compute(t, sig[i].value, strlen(sig[i].value), &th);
+        if (st != TAMIS_OK) {
+            reply_error(r, st == TAMIS_ERR_NOMEM ? 500 : 400, "Invalid text signal: %s",
+                        t ? tamis_text_errmsg(t) : "out of memory");
+            tamis_text_free(t);
+            json_decref(body);
+            return;
+        }
+        tamis_text_free(t);
+        sig[i] = (tamis_signal){"text_exact", th.exact};
+        if (th.near[0] && n < 8)
+            sig[n++] = (tamis_signal){"text_near", th.near};
+        if (th.tlsh[0] && n < 8)
+            sig[n++] = (tamis_signal){"text_tlsh", th.tlsh};
+        break; /* one text an item */
+    }
     if (n == 0)
         reply_error(r, 400, "No signals given");
     else

@@ -23,6 +23,7 @@ typedef struct {
     const char *banks; /* comma-separated filter, or NULL */
     const char *variant;
     int with_distance;
+    const char *type_asked; /* raw "text" finds text_exact, text_near... */
 } collector;
 
 static int bank_allowed(const char *list, const char *bank) {
@@ -70,7 +71,14 @@ static int collect(void *ctx, const tamis_match *m) {
     } else if (json_is_object(item) && strcmp(m->signal_type, "tmk") == 0) {
         json_object_set_new(item, "level1", json_real(m->score[0]));
         json_object_set_new(item, "level2", json_real(m->score[1]));
+    } else if (json_is_object(item) && strcmp(m->signal_type, "text_near") == 0) {
+        json_object_set_new(item, "similarity", json_real(m->score[0]));
     }
+    if (json_is_object(item) && m->matched)
+        json_object_set_new(item, "matched", json_string(m->matched));
+    if (json_is_object(item) && c->by_bank && c->type_asked &&
+        strcmp(c->type_asked, m->signal_type) != 0)
+        json_object_set_new(item, "signal_type", json_string(m->signal_type));
     if (c->flat) {
         json_array_append_new(c->flat, item);
     } else {
@@ -98,6 +106,7 @@ static double coin_flip(req *r) {
 static int lookup_into(req *r, const char *type, const char *value, collector *c) {
     if (strcmp(type, "video_md5") == 0) /* HMA's name for a file's MD5 */
         type = "md5";
+    c->type_asked = type;
     tamis_status st = tamis_matcher_lookup(srv_matcher(r), type, value, -1, collect, c);
     if (st == TAMIS_ERR_UNSUPPORTED) {
         reply_error(r, 400, "No such SignalType '%s'", type);
@@ -125,7 +134,7 @@ void h_lookup(req *r) {
         reply_error(r, 400, "Either url or both signal and signal_type are required");
         return;
     }
-    collector c = {json_object(), NULL, coin_flip(r), arg(r, "banks"), NULL, 1};
+    collector c = {json_object(), NULL, coin_flip(r), arg(r, "banks"), NULL, 1, NULL};
     if (lookup_into(r, type, value, &c) == 0)
         reply_json(r, 200, c.by_bank);
     else
@@ -141,7 +150,7 @@ void h_raw_lookup(req *r) {
     }
     const char *wd = arg(r, "include_distance");
     int with_d = wd && (strcmp(wd, "true") == 0 || strcmp(wd, "1") == 0 || strcmp(wd, "yes") == 0);
-    collector c = {NULL, json_array(), 0.0, arg(r, "banks"), NULL, with_d};
+    collector c = {NULL, json_array(), 0.0, arg(r, "banks"), NULL, with_d, NULL};
     if (lookup_into(r, type, value, &c) == 0)
         reply_json(r, 200, json_pack("{s:o}", "matches", c.flat));
     else
@@ -159,7 +168,7 @@ static void match_video(req *r, int ours, const video_hash *vh) {
         if (!vals[i])
             continue;
         collector c = {ours ? NULL : json_object(), matches, coin, arg(r, "banks"),
-                       ours ? "exact" : NULL, 1};
+                       ours ? "exact" : NULL, 1, NULL};
         if (i >= 2 && ours)
             c.variant = "video";
         if (lookup_into(r, types[i], vals[i], &c) != 0) {
@@ -218,7 +227,7 @@ void h_match_upload(req *r) {
         json_t *out = json_object();
         const char *types[3] = {"pdq", "md5", "sha256"}, *vals[3] = {pdq, md5, sha};
         for (int i = 0; i < 3; i++) {
-            collector c = {json_object(), NULL, coin, arg(r, "banks"), NULL, 1};
+            collector c = {json_object(), NULL, coin, arg(r, "banks"), NULL, 1, NULL};
             if (lookup_into(r, types[i], vals[i], &c) != 0) {
                 json_decref(c.by_bank);
                 json_decref(out);
@@ -238,7 +247,7 @@ void h_match_upload(req *r) {
         return;
     }
     json_t *matches = json_array();
-    collector c = {NULL, matches, coin, arg(r, "banks"), "original", 1};
+    collector c = {NULL, matches, coin, arg(r, "banks"), "original", 1, NULL};
     if (h.quality >= TAMIS_PDQ_MIN_QUALITY) {
         if (!variants) {
             tamis_matcher_lookup_pdq(srv_matcher(r), &h.pdq, -1, collect, &c);
@@ -306,10 +315,11 @@ bad:
 void h_index_status(req *r) {
     tamis_matcher *m = srv_matcher(r);
     const char *only = arg(r, "signal_type");
-    static const char *types[] = {"pdq", "md5", "sha256", "vpdq", "tmk"};
+    static const char *types[] = {"pdq",       "md5",       "sha256",    "vpdq", "tmk",
+                                  "text_exact", "text_near", "text_tlsh", "url"};
     json_t *out = json_object();
     int known = 0;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < (int)(sizeof types / sizeof types[0]); i++) {
         if (only && strcmp(only, types[i]) != 0)
             continue;
         known = 1;

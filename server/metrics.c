@@ -96,8 +96,9 @@ char *metrics_render(tamis_matcher *m, size_t *len) {
     pthread_mutex_unlock(&mu);
     fprintf(f, "# HELP tamis_index_signals Signals in the in-memory indexes.\n"
                "# TYPE tamis_index_signals gauge\n");
-    static const char *types[] = {"pdq", "md5", "sha256", "vpdq", "tmk"};
-    for (int t = 0; t < 5; t++)
+    static const char *types[] = {"pdq",       "md5",       "sha256",    "vpdq", "tmk",
+                                  "text_exact", "text_near", "text_tlsh", "url"};
+    for (int t = 0; t < (int)(sizeof types / sizeof types[0]); t++)
         fprintf(f, "tamis_index_signals{signal_type=\"%s\"} %zu\n", types[t],
                 tamis_matcher_count(m, types[t]));
     fprintf(f, "# HELP tamis_change_seq Change-log position applied.\n"

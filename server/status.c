@@ -22,15 +22,15 @@ void h_ready(req *r) {
 void h_status(req *r) {
     tamis_matcher *m = srv_matcher(r);
     tamis_db *db = srv_db(r);
+    static const char *types[] = {"pdq",        "md5",       "sha256",    "vpdq", "tmk",
+                                  "text_exact", "text_near", "text_tlsh", "url"};
+    json_t *sig = json_object();
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        json_object_set_new(sig, types[i], json_integer((json_int_t)tamis_matcher_count(m, types[i])));
     reply_json(r, 200,
-               json_pack("{s:s,s:s,s:s,s:I,s:{s:I,s:I,s:I,s:I,s:I}}", "status", "I-AM-ALIVE",
-                         "version", tamis_version(), "db", db ? tamis_db_backend(db) : "unavailable",
-                         "change_seq", (json_int_t)tamis_matcher_seq(m), "signals", "pdq",
-                         (json_int_t)tamis_matcher_count(m, "pdq"), "md5",
-                         (json_int_t)tamis_matcher_count(m, "md5"), "sha256",
-                         (json_int_t)tamis_matcher_count(m, "sha256"), "vpdq",
-                         (json_int_t)tamis_matcher_count(m, "vpdq"), "tmk",
-                         (json_int_t)tamis_matcher_count(m, "tmk")));
+               json_pack("{s:s,s:s,s:s,s:I,s:o}", "status", "I-AM-ALIVE", "version",
+                         tamis_version(), "db", db ? tamis_db_backend(db) : "unavailable",
+                         "change_seq", (json_int_t)tamis_matcher_seq(m), "signals", sig));
 }
 
 void h_metrics(req *r) {

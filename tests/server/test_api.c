@@ -427,6 +427,80 @@ static void t_video(const char *db) {
 }
 TEST(api_video_upload_hash_add_and_match) { EACH_BACKEND(t_video(db)); }
 
+/* Text and URLs: raw text is stored as its hashes; lookups by URL and by
+ * raw text (an edited copy found by its near signal). */
+static char *qenc(const char *s) {
+    char *o = malloc(3 * strlen(s) + 1), *p = o;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            strchr("-_.~", c))
+            *p++ = (char)c;
+        else
+            p += sprintf(p, "%%%02X", c);
+    }
+    *p = 0;
+    return o;
+}
+
+static void t_text_url(const char *db) {
+    fixture f;
+    up(&f, db, NULL);
+    create_bank(&f);
+    static const char *post =
+        "The meeting of the committee will take place on Thursday in the old town hall, "
+        "where members will discuss the budget, the new library and the repairs to the bridge "
+        "over the river that were promised last spring by the mayor and the council.";
+    static const char *edited =
+        "THE MEETING of the committee will take place on Friday in the old town hall,  "
+        "where members will discuss the budget, the new museum and the repairs to the bridge "
+        "over the river that were promised last spring by the mayor and the council!";
+    http_resp r;
+    char path[2048], body[2048];
+    snprintf(path, sizeof path, "/c/bank/%s/signal", f.bank);
+    snprintf(body, sizeof body, "{\"text\":\"%s\"}", post);
+    ASSERT_EQ(req(&f, "POST", path, f.curator, body, &r), 200);
+    json_t *j = parse(&r);
+    json_t *sigs = json_object_get(j, "signals");
+    ASSERT(json_object_get(sigs, "text_exact") && json_object_get(sigs, "text_near") &&
+           json_object_get(sigs, "text_tlsh"));
+    ASSERT(json_object_get(sigs, "text") == NULL); /* hashes, not the text */
+    json_decref(j), free(r.body);
+    ASSERT_EQ(req(&f, "POST", path, f.curator, "{\"url\":\"example.com/videos/\"}", &r), 200);
+    free(r.body);
+    ASSERT_EQ(req(&f, "POST", path, f.curator, "{\"url\":\"http://\"}", &r), 400);
+    free(r.body);
+    char *u = qenc("https://www.example.com/videos/x?y=1");
+    char *t = qenc(edited);
+    int url_ok = 0, text_ok = 0;
+    for (int i = 0; i < 30 && !(url_ok && text_ok); i++) {
+        snprintf(path, sizeof path, "/m/lookup?signal_type=url&signal=%s", u);
+        ASSERT_EQ(req(&f, "GET", path, f.matcher, NULL, &r), 200);
+        j = parse(&r);
+        json_t *m = json_array_get(json_object_get(j, f.bank), 0);
+        url_ok = m && strcmp(json_string_value(json_object_get(m, "matched")),
+                             "example.com/videos/") == 0;
+        json_decref(j), free(r.body);
+        snprintf(path, sizeof path, "/m/lookup?signal_type=text&signal=%s", t);
+        ASSERT_EQ(req(&f, "GET", path, f.matcher, NULL, &r), 200);
+        j = parse(&r);
+        m = json_array_get(json_object_get(j, f.bank), 0);
+        text_ok = m && strcmp(json_string_value(json_object_get(m, "signal_type")), "text_near") == 0 &&
+                  json_real_value(json_object_get(m, "similarity")) >= 0.4;
+        json_decref(j), free(r.body);
+        if (!(url_ok && text_ok))
+            usleep(100000);
+    }
+    ASSERT(url_ok);
+    ASSERT(text_ok);
+    ASSERT_EQ(req(&f, "GET", "/m/lookup?signal_type=url&signal=http%3A%2F%2F", f.matcher, NULL, &r),
+              400);
+    free(r.body);
+    free(u), free(t);
+    down(&f);
+}
+TEST(api_text_and_url_signals) { EACH_BACKEND(t_text_url(db)); }
+
 static void t_limits(const char *db) {
     fixture f;
     up(&f, db, "--max-body 1000 --max-upload 2000");

@@ -1,6 +1,6 @@
 /*
- * import.c - `tamis import` and `tamis export`: a bank's hashes from and
- * to the formats hash lists are shared in (doc/formats.md).
+ * import.c - `tamis import`: a bank's hashes from the formats hash lists
+ * are shared in (doc/formats.md). `tamis export` is in export.c.
  */
 #include <getopt.h>
 #include <string.h>
@@ -37,7 +37,7 @@ int cmd_import(int argc, char **argv) {
         fprintf(stderr, "usage: tamis import --bank NAME [--db URL] [--format F] "
                         "[--source TEXT] FILE... | -\n"
                         "formats: auto hma hashlist pytx-csv tcap-json ncmec-xml stopncii-json "
-                        "vpdq tmk\n");
+                        "vpdq tmk url-list text-lines\n");
         return EXIT_USAGE;
     }
     tamis_import_format f = fmt ? tamis_import_format_from_name(fmt) : TAMIS_IMPORT_AUTO;
@@ -76,48 +76,6 @@ int cmd_import(int argc, char **argv) {
         fprintf(stderr, "tamis import: %s: %llu read, %llu added, %llu removed, %llu skipped\n",
                 name, (unsigned long long)rep.read, (unsigned long long)rep.added,
                 (unsigned long long)rep.removed, (unsigned long long)rep.skipped);
-    }
-    tamis_db_close(db);
-    return rc;
-}
-
-int cmd_export(int argc, char **argv) {
-    static const struct option lo[] = {{"db", required_argument, NULL, 'd'},
-                                       {"bank", required_argument, NULL, 'b'},
-                                       {"format", required_argument, NULL, 'f'},
-                                       {NULL, 0, NULL, 0}};
-    const char *db_url = "tamis.db", *bank = NULL, *fmt = "hma";
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (c == 'd')
-            db_url = optarg;
-        else if (c == 'b')
-            bank = optarg;
-        else if (c == 'f')
-            fmt = optarg;
-        else
-            return EXIT_USAGE;
-    }
-    tamis_import_format f = tamis_import_format_from_name(fmt);
-    if (!bank || optind != argc || f == TAMIS_IMPORT_AUTO) {
-        fprintf(stderr, "usage: tamis export --bank NAME [--db URL] [--format hma|hashlist|"
-                        "pytx-csv] > FILE\n");
-        return EXIT_USAGE;
-    }
-    tamis_db *db;
-    char err[512];
-    if (tamis_db_open(db_url, &db, err, sizeof err) != TAMIS_OK) {
-        fprintf(stderr, "tamis export: %s\n", err);
-        return EXIT_SOME_FAILED;
-    }
-    uint64_t rows = 0;
-    tamis_status st = tamis_db_export(db, bank, stdout, f, &rows);
-    int rc = EXIT_OK;
-    if (st != TAMIS_OK || fflush(stdout) != 0) {
-        fprintf(stderr, "tamis export: %s\n",
-                st == TAMIS_ERR_NOT_FOUND ? "no such bank" : tamis_db_errmsg(db));
-        rc = EXIT_SOME_FAILED;
     }
     tamis_db_close(db);
     return rc;

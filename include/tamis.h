@@ -1267,7 +1267,9 @@ typedef enum tamis_import_format {
     TAMIS_IMPORT_NCMEC_XML = 5,/* NCMEC hash-sharing XML */
     TAMIS_IMPORT_STOPNCII_JSON = 6,/* StopNCII hash pages */
     TAMIS_IMPORT_VPDQ = 7,     /* one video's vPDQ file (vpdq-hash-video's text) */
-    TAMIS_IMPORT_TMK = 8       /* one video's .tmk file (tmk-hash-video) */
+    TAMIS_IMPORT_TMK = 8,      /* one video's .tmk file (tmk-hash-video) */
+    TAMIS_IMPORT_URL_LIST = 9, /* one URL or domain a line (never sniffed) */
+    TAMIS_IMPORT_TEXT_LINES = 10 /* one text a line, stored as its hashes (never sniffed) */
 } tamis_import_format;
 
 /* Returns "hma", "hashlist", "pytx-csv", "tcap-json", "ncmec-xml",

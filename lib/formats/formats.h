@@ -77,6 +77,9 @@ tamis_status tamis__read_stopncii_json(FILE *in, const tamis__reader_cb *cb,
 /* video_files.c: one video's hash file, one record */
 tamis_status tamis__read_vpdq_text(FILE *in, const tamis__reader_cb *cb, tamis__err *err);
 tamis_status tamis__read_tmk(FILE *in, const tamis__reader_cb *cb, tamis__err *err);
+/* lists.c: one URL or domain a line; one text a line */
+tamis_status tamis__read_url_list(FILE *in, const tamis__reader_cb *cb, tamis__err *err);
+tamis_status tamis__read_text_lines(FILE *in, const tamis__reader_cb *cb, tamis__err *err);
 
 /* Guesses the format from the first bytes of a file (the caller reads
  * them, then rewinds or hands them to the reader again; 4 KiB is plenty).

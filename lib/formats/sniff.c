@@ -111,6 +111,8 @@ tamis__reader_fn tamis__reader_for(tamis_import_format f) {
     case TAMIS_IMPORT_STOPNCII_JSON: return tamis__read_stopncii_json;
     case TAMIS_IMPORT_VPDQ: return tamis__read_vpdq_text;
     case TAMIS_IMPORT_TMK: return tamis__read_tmk;
+    case TAMIS_IMPORT_URL_LIST: return tamis__read_url_list;
+    case TAMIS_IMPORT_TEXT_LINES: return tamis__read_text_lines;
     case TAMIS_IMPORT_AUTO: break;
     }
     return NULL;

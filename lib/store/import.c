@@ -22,7 +22,8 @@ static const struct {
     {TAMIS_IMPORT_HASHLIST, "hashlist"},   {TAMIS_IMPORT_PYTX_CSV, "pytx-csv"},
     {TAMIS_IMPORT_TCAP_JSON, "tcap-json"}, {TAMIS_IMPORT_NCMEC_XML, "ncmec-xml"},
     {TAMIS_IMPORT_STOPNCII_JSON, "stopncii-json"}, {TAMIS_IMPORT_VPDQ, "vpdq"},
-    {TAMIS_IMPORT_TMK, "tmk"},
+    {TAMIS_IMPORT_TMK, "tmk"},             {TAMIS_IMPORT_URL_LIST, "url-list"},
+    {TAMIS_IMPORT_TEXT_LINES, "text-lines"},
 };
 
 const char *tamis_import_format_name(tamis_import_format f) {

@@ -257,7 +257,19 @@ static int hash_one_url(tamis_url *u, int json, const char *where, const char *u
     }
     const char *canon = tamis_url_canonical(u, NULL);
     if (!json) {
-        printf("%s\t%.*s\n", canon, (int)len, url);
+        /* The input as given, but with its control bytes (tabs, line
+         * ends, which canonicalisation drops or escapes) %-escaped, so
+         * that each URL stays one line of two columns. */
+        fputs(canon, stdout);
+        fputc('\t', stdout);
+        for (size_t i = 0; i < len; i++) {
+            unsigned char ch = (unsigned char)url[i];
+            if (ch < 0x20 || ch == 0x7f)
+                printf("%%%02X", ch);
+            else
+                fputc(ch, stdout);
+        }
+        fputc('\n', stdout);
         return 0;
     }
     fputs("{\"input\":", stdout);

@@ -12,8 +12,8 @@ static void usage(FILE *f) {
             "usage: tamis <command> [options]\n"
             "\n"
             "commands:\n"
-            "  hash      hash images and videos (PDQ, vPDQ, TMK, MD5, SHA-256); see\n"
-            "            'tamis hash --help'\n"
+            "  hash      hash images and videos (PDQ, vPDQ, TMK, MD5, SHA-256), texts\n"
+            "            (--text) and URLs (--url); see 'tamis hash --help'\n"
             "  compare   compare two videos or video hashes (vPDQ, TMK); see\n"
             "            'tamis compare --help'\n"
             "  match     match hashes against a bank; see 'tamis match --help'\n"
@@ -21,7 +21,8 @@ static void usage(FILE *f) {
             "  serve     run the matching service (HTTP API); see 'tamis serve --help'\n"
             "  token     create API tokens: tamis token create --role ROLE\n"
             "  import    import a hash list into a bank\n"
-            "  export    export a bank's hashes\n"
+            "  export    export a bank's hashes, or its domains as an RPZ zone or a\n"
+            "            hosts file; see 'tamis export --help'\n"
             "  version   print the version\n");
 }
 

@@ -62,8 +62,8 @@ static long long read_line(FILE *f, size_t max, char **buf, size_t *cap, int *to
     return (long long)n;
 }
 
-/* Reads all of `f` (at most max + 1 bytes: *too_long says there was more)
- * into *buf. Returns 0, or -1 with errno set. */
+/* Reads all of `f` into *buf, but stops after max + 1 bytes: *too_long
+ * then says it is over the limit. Returns 0, or -1 with errno set. */
 static int read_all(FILE *f, size_t max, char **buf, size_t *len, int *too_long) {
     size_t cap = 0, n = 0;
     char *b = NULL;
@@ -73,12 +73,8 @@ static int read_all(FILE *f, size_t max, char **buf, size_t *len, int *too_long)
             size_t nc = cap ? cap * 2 : 65536;
             if (nc > max + 1)
                 nc = max + 1;
-            if (nc == cap) {
-                /* Full: one byte more means over the limit. */
-                if (getc_unlocked(f) != EOF)
-                    *too_long = 1;
-                break;
-            }
+            if (nc == cap)
+                break; /* max + 1 bytes read: over the limit */
             char *nb = realloc(b, nc);
             if (!nb) {
                 free(b);
@@ -99,6 +95,7 @@ static int read_all(FILE *f, size_t max, char **buf, size_t *len, int *too_long)
         errno = e;
         return -1;
     }
+    *too_long = n > max;
     *buf = b;
     *len = n;
     return 0;

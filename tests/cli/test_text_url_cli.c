@@ -313,6 +313,20 @@ TEST(text_max_bytes_refuses_with_clear_message) {
                     &out, &err), 0);
     free(out);
     free(err);
+    /* One byte over, from stdin and from a file. */
+    ASSERT_EQ(tamis(fmt("hash --text --max-bytes %zu - < '%s'", strlen(texts[0].text) - 1, big),
+                    &out, &err), 1);
+    if (!strstr(err, fmt("-: more than %zu bytes", strlen(texts[0].text) - 1)))
+        FAIL("stderr: %s", err);
+    free(out);
+    free(err);
+    ASSERT_EQ(tamis(fmt("hash --text --max-bytes %zu '%s'", strlen(texts[0].text) - 1, big),
+                    &out, &err), 1);
+    if (!strstr(err, fmt("%s: %zu bytes, over the limit of %zu", big, strlen(texts[0].text),
+                         strlen(texts[0].text) - 1)))
+        FAIL("stderr: %s", err);
+    free(out);
+    free(err);
 }
 
 TEST(text_unreadable_inputs_reported) {

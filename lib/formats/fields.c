@@ -71,9 +71,17 @@ const char *tamis__check_value(const char *type, const char *value) {
     } else if (strcmp(type, "md5") == 0) {
         want = 32;
         why = "md5 hash is not 32 hex digits";
-    } else if (strcmp(type, "sha256") == 0) {
+    } else if (strcmp(type, "sha256") == 0 || strcmp(type, "text_exact") == 0) {
         want = 64;
-        why = "sha256 hash is not 64 hex digits";
+        why = type[0] == 's' ? "sha256 hash is not 64 hex digits"
+                             : "text_exact hash is not 64 hex digits";
+    } else if (strcmp(type, "text_tlsh") == 0) {
+        /* "T1" and 70 hex digits, or the 70 digits alone (older TLSH) */
+        const char *h = n == 72 && (value[0] == 'T' || value[0] == 't') && value[1] == '1'
+                            ? value + 2
+                            : value;
+        if (strlen(h) != 70 || !all_hex(h, 70))
+            return "text_tlsh digest is not T1 and 70 hex digits";
     }
     if (want && (n != want || !all_hex(value, n)))
         return why;

@@ -11,7 +11,7 @@ TEST(hma_local_sample_file) {
         "5 add text buy cheap followers now",
         "6 add url https://example.com/bad",
         "7 add vpdq 0a1b2c3d,100,0,0.000",
-        "8 reject: unsupported signal type \"text_tlsh\"",
+        "8 reject: text_tlsh digest is not T1 and 70 hex digits",
         "9 reject: pdq hash is not 64 hex digits",
         "10 reject: md5 hash is not 32 hex digits",
         "11 reject: no signal after the type",

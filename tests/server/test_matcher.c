@@ -175,8 +175,12 @@ typedef struct {
     double s0, s1;
 } vseen;
 
+static const char *v_bank; /* as t_bank below */
+
 static int on_vmatch(void *ctx, const tamis_match *m) {
     vseen *s = ctx;
+    if (strcmp(m->bank, v_bank) != 0)
+        return 0;
     s->n++;
     s->id = m->content_id;
     s->s0 = m->score[0];
@@ -222,6 +226,7 @@ static void video_signals(int scene, int frames, char **vpdq, char **tmk) {
 
 static void t_video_signals(const char *url, const char *bank) {
     char err[512];
+    v_bank = bank;
     tamis_db *db;
     ASSERT_OK(tamis_db_open(url, &db, err, sizeof err));
     tamis_bank b;
@@ -314,8 +319,14 @@ typedef struct {
     char matched[256];
 } tseen;
 
+/* Only this test's bank: on PostgreSQL other tests' banks share the
+ * database, and may hold the same texts and URLs. */
+static const char *t_bank;
+
 static int on_tmatch(void *ctx, const tamis_match *m) {
     tseen *s = ctx;
+    if (strcmp(m->bank, t_bank) != 0)
+        return 0;
     s->n++;
     if (strcmp(m->signal_type, "text_exact") == 0)
         s->exact++;
@@ -356,6 +367,7 @@ static const char *OTHER =
 
 static void t_text_url(const char *url, const char *bank) {
     char err[512];
+    t_bank = bank;
     tamis_db *db;
     ASSERT_OK(tamis_db_open(url, &db, err, sizeof err));
     tamis_bank b;
@@ -379,7 +391,7 @@ static void t_text_url(const char *url, const char *bank) {
     int64_t ide = add(db, bank, "url", "example.com/videos/");
     tamis_matcher *m;
     ASSERT_OK(tamis_matcher_create(url, &m, err, sizeof err));
-    ASSERT_EQ(tamis_matcher_count(m, "url"), 2);
+    ASSERT_GE(tamis_matcher_count(m, "url"), 2); /* PostgreSQL's database is shared by tests */
     /* URLs: an expression, a domain (any subdomain), and neither */
     tseen s = tlook(m, "url", "https://www.example.com/videos/x?y=1");
     ASSERT_EQ(s.url, 1);

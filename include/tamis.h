@@ -1390,6 +1390,35 @@ TAMIS_API tamis_status tamis_hashlist_parse_line(const char *line, size_t len,
                                                  tamis_pdq *code, const char **id,
                                                  size_t *idlen, const char **why);
 
+/* ------------------------------------------------------------------------
+ * Acting on matches, within the law (lib/act/)
+ *
+ * What a hosting provider must do once content is found or ordered down
+ * (Regulation 2021/784 "TCO", the Digital Services Act): statements of
+ * reasons, preservation of removed content, signed notices to the
+ * platform, and the tamper-evident audit log every action goes to. Times
+ * are Unix seconds from a tamis_clock, so that tests can run the law's
+ * deadlines on a simulated clock.
+ * ------------------------------------------------------------------------ */
+
+/* A source of time: now() in Unix seconds (with a fraction). NULL
+ * anywhere a clock is taken means the system's real-time clock. */
+typedef struct tamis_clock {
+    double (*now)(void *ctx);
+    void *ctx;
+} tamis_clock;
+
+/* The time from `c` (NULL: the system clock). */
+TAMIS_API double tamis_clock_now(const tamis_clock *c);
+
+/* ---- act: audit log ---- */
+
+/* ---- act: statements of reasons ---- */
+
+/* ---- act: preservation ---- */
+
+/* ---- act: webhooks ---- */
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,6 +23,7 @@ static void usage(FILE *f) {
             "  import    import a hash list into a bank\n"
             "  export    export a bank's hashes, or its domains as an RPZ zone or a\n"
             "            hosts file; see 'tamis export --help'\n"
+            "  audit     verify the audit log's chain, or list it; see 'tamis audit --help'\n"
             "  version   print the version\n");
 }
 
@@ -54,6 +55,8 @@ int main(int argc, char **argv) {
         return cmd_import(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0)
         return cmd_export(argc - 1, argv + 1);
+    if (strcmp(cmd, "audit") == 0)
+        return cmd_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tamis %s\n", tamis_version());
         return EXIT_OK;

@@ -1413,11 +1413,553 @@ TAMIS_API double tamis_clock_now(const tamis_clock *c);
 
 /* ---- act: audit log ---- */
 
+/* Every action (a removal, an order executed, a preserved item read...)
+ * appends an entry to the database's audit log. Each entry's hash covers
+ * its fields and the hash of the entry before it, so that changing,
+ * removing or reordering an entry breaks the chain from there on; the
+ * database also refuses UPDATE and DELETE on the log. Removing the last
+ * entries is found only by comparing the head hash with one kept
+ * elsewhere (tamis_audit_verify gives it; publish or store it apart). */
+typedef struct tamis_audit_entry {
+    int64_t seq;        /* 1, 2, 3... */
+    int64_t at_us;      /* Unix time in microseconds */
+    const char *actor;  /* who: a token's label or role, "system", a command */
+    const char *action; /* what: e.g. "order.executed", "preserve.read" */
+    const char *subject;/* on what (may be NULL): an item, an order... */
+    const char *detail; /* a JSON object (may be NULL) */
+    char prev_hash[65], hash[65]; /* hex SHA-256 */
+} tamis_audit_entry;
+
+typedef int (*tamis_audit_cb)(void *ctx, const tamis_audit_entry *e);
+
+/* Appends an entry at the clock's time (NULL: the system's); *seq (may be
+ * NULL) gets its number. actor and action are required; detail, if given,
+ * must be a JSON object. Runs in its own transaction, or in the caller's. */
+TAMIS_API tamis_status tamis_audit_append(tamis_db *db, const tamis_clock *clock,
+                                          const char *actor, const char *action,
+                                          const char *subject, const char *detail,
+                                          int64_t *seq);
+
+/* Calls cb for at most `limit` entries after `since` (0: from the first),
+ * in order. Strings are valid during the call. TAMIS_DONE if cb stopped. */
+TAMIS_API tamis_status tamis_audit_list(tamis_db *db, int64_t since, size_t limit,
+                                        tamis_audit_cb cb, void *ctx);
+
+typedef struct tamis_audit_report {
+    int64_t entries;   /* entries read */
+    int64_t first_bad; /* the first entry that does not hold, 0 if none */
+    char head[65];     /* the hash of the last entry ("" for an empty log) */
+    char problem[256]; /* what is wrong with first_bad */
+} tamis_audit_report;
+
+/* Walks the whole log: TAMIS_OK if every entry holds (numbers 1..n in
+ * order, each hash right, each linked to the one before), else
+ * TAMIS_ERR_CORRUPT with the first entry that does not and why. */
+TAMIS_API tamis_status tamis_audit_verify(tamis_db *db, tamis_audit_report *r);
+
 /* ---- act: statements of reasons ---- */
+/* Statements of reasons (DSA Art. 17 and 24(5)): for every decision to
+ * remove, disable or restrict content, an online platform sends the EU's
+ * DSA Transparency Database a statement without personal data. tamis
+ * writes them in the database's JSON schema (the field names and the
+ * upper-case enumeration values of its API), checks them as the database
+ * does, and batches them for its multiple-statements endpoint. doc/sor.md
+ * has the rules, their sources, and how a tamis decision maps onto them.
+ *
+ * A typical decision: a video removed after a TCO removal order (the
+ * database files authority orders outside DSA Art. 9 under "other
+ * notification"), found by hash matching, confirmed by a person:
+ *
+ *     tamis_sor s = {0};
+ *     s.visibility = TAMIS_SOR_VIS_REMOVED;
+ *     s.ground = TAMIS_SOR_GROUND_ILLEGAL;
+ *     s.legal_ground = "Regulation (EU) 2021/784, Art. 3 (removal order)";
+ *     s.ground_explanation = "Terrorist content within Art. 2(7) ...";
+ *     s.category = TAMIS_SOR_CATEGORY_TERRORISM;
+ *     s.content_types = TAMIS_SOR_CONTENT_VIDEO;
+ *     s.content_date = ...; s.application_date = ...;
+ *     s.source = TAMIS_SOR_SOURCE_OTHER_NOTIFICATION;
+ *     s.automated_detection = 1;
+ *     s.automated_decision = TAMIS_SOR_NOT_AUTOMATED;
+ *     s.puid = "tamis-decision-1234";
+ *     s.decision_facts = "...";
+ *     if (tamis_sor_to_json(&s, &json, &problem) != TAMIS_OK)
+ *         fprintf(stderr, "%s: %s\n", problem.field, problem.message);
+ */
+
+/* The first thing wrong with a statement: the schema's name of the field
+ * ("" when no one field is at fault), which statement of a batch (-1 for
+ * a single one) and what is wrong, in words. */
+typedef struct tamis_sor_problem {
+    char field[64];
+    long index;
+    char message[256];
+} tamis_sor_problem;
+
+/* decision_visibility, a set: what was done to the content. */
+enum {
+    TAMIS_SOR_VIS_REMOVED = 1u << 0,     /* DECISION_VISIBILITY_CONTENT_REMOVED */
+    TAMIS_SOR_VIS_DISABLED = 1u << 1,    /* ..._CONTENT_DISABLED */
+    TAMIS_SOR_VIS_DEMOTED = 1u << 2,     /* ..._CONTENT_DEMOTED */
+    TAMIS_SOR_VIS_AGE_RESTRICTED = 1u << 3,         /* ..._CONTENT_AGE_RESTRICTED */
+    TAMIS_SOR_VIS_INTERACTION_RESTRICTED = 1u << 4, /* ..._CONTENT_INTERACTION_RESTRICTED */
+    TAMIS_SOR_VIS_LABELLED = 1u << 5,    /* ..._CONTENT_LABELLED */
+    TAMIS_SOR_VIS_OTHER = 1u << 6        /* DECISION_VISIBILITY_OTHER: say what in visibility_other */
+};
+
+/* content_type, a set (at least one). The schema has no URL type: a link
+ * is CONTENT_TYPE_TEXT, or OTHER with content_type_other "URL". */
+enum {
+    TAMIS_SOR_CONTENT_APP = 1u << 0,
+    TAMIS_SOR_CONTENT_AUDIO = 1u << 1,
+    TAMIS_SOR_CONTENT_IMAGE = 1u << 2,
+    TAMIS_SOR_CONTENT_PRODUCT = 1u << 3,
+    TAMIS_SOR_CONTENT_SYNTHETIC_MEDIA = 1u << 4,
+    TAMIS_SOR_CONTENT_TEXT = 1u << 5,
+    TAMIS_SOR_CONTENT_VIDEO = 1u << 6,
+    TAMIS_SOR_CONTENT_OTHER = 1u << 7    /* say what in content_type_other */
+};
+
+/* Zero is "not given" in each of these enumerations. */
+typedef enum tamis_sor_ground {
+    TAMIS_SOR_GROUND_ILLEGAL = 1,        /* DECISION_GROUND_ILLEGAL_CONTENT */
+    TAMIS_SOR_GROUND_INCOMPATIBLE = 2    /* DECISION_GROUND_INCOMPATIBLE_CONTENT (terms) */
+} tamis_sor_ground;
+
+typedef enum tamis_sor_source {
+    TAMIS_SOR_SOURCE_ARTICLE_16 = 1,     /* SOURCE_ARTICLE_16: a notice (DSA Art. 16) */
+    TAMIS_SOR_SOURCE_TRUSTED_FLAGGER = 2,/* SOURCE_TRUSTED_FLAGGER */
+    TAMIS_SOR_SOURCE_OTHER_NOTIFICATION = 3, /* SOURCE_TYPE_OTHER_NOTIFICATION: also
+                                          * authority orders such as TCO removal orders */
+    TAMIS_SOR_SOURCE_VOLUNTARY = 4       /* SOURCE_VOLUNTARY: own initiative (hash matching) */
+} tamis_sor_source;
+
+typedef enum tamis_sor_automation {
+    TAMIS_SOR_FULLY_AUTOMATED = 1,       /* AUTOMATED_DECISION_FULLY */
+    TAMIS_SOR_PARTIALLY_AUTOMATED = 2,   /* AUTOMATED_DECISION_PARTIALLY */
+    TAMIS_SOR_NOT_AUTOMATED = 3          /* AUTOMATED_DECISION_NOT_AUTOMATED */
+} tamis_sor_automation;
+
+typedef enum tamis_sor_yes_no {
+    TAMIS_SOR_UNSET = 0, TAMIS_SOR_YES = 1, TAMIS_SOR_NO = 2
+} tamis_sor_yes_no;
+
+typedef enum tamis_sor_account {
+    TAMIS_SOR_ACCOUNT_NONE = 0,
+    TAMIS_SOR_ACCOUNT_SUSPENDED = 1,     /* DECISION_ACCOUNT_SUSPENDED */
+    TAMIS_SOR_ACCOUNT_TERMINATED = 2     /* DECISION_ACCOUNT_TERMINATED */
+} tamis_sor_account;
+
+typedef enum tamis_sor_account_type {
+    TAMIS_SOR_ACCOUNT_TYPE_NONE = 0,
+    TAMIS_SOR_ACCOUNT_TYPE_BUSINESS = 1, /* ACCOUNT_TYPE_BUSINESS */
+    TAMIS_SOR_ACCOUNT_TYPE_PRIVATE = 2   /* ACCOUNT_TYPE_PRIVATE */
+} tamis_sor_account_type;
+
+typedef enum tamis_sor_provision {
+    TAMIS_SOR_PROVISION_NONE = 0,
+    TAMIS_SOR_PROVISION_PARTIAL_SUSPENSION = 1, /* DECISION_PROVISION_PARTIAL_SUSPENSION */
+    TAMIS_SOR_PROVISION_TOTAL_SUSPENSION = 2,
+    TAMIS_SOR_PROVISION_PARTIAL_TERMINATION = 3,
+    TAMIS_SOR_PROVISION_TOTAL_TERMINATION = 4
+} tamis_sor_provision;
+
+typedef enum tamis_sor_monetary {
+    TAMIS_SOR_MONETARY_NONE = 0,
+    TAMIS_SOR_MONETARY_SUSPENSION = 1,   /* DECISION_MONETARY_SUSPENSION */
+    TAMIS_SOR_MONETARY_TERMINATION = 2,
+    TAMIS_SOR_MONETARY_OTHER = 3         /* say what in monetary_other */
+} tamis_sor_monetary;
+
+/* The category and keyword tamis's content falls under: terrorist content
+ * is a "risk for public security" in the schema's classification. Any
+ * STATEMENT_CATEGORY_... or KEYWORD_... of the schema may be given. */
+#define TAMIS_SOR_CATEGORY_TERRORISM "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"
+#define TAMIS_SOR_CATEGORY_VIOLENCE "STATEMENT_CATEGORY_VIOLENCE"
+#define TAMIS_SOR_KEYWORD_TERRORIST_CONTENT "KEYWORD_TERRORIST_CONTENT"
+
+#define TAMIS_SOR_BATCH_MAX 100 /* statements per call of the multiple endpoint */
+
+/* One decision. Strings are UTF-8, NULL when absent, borrowed (never
+ * freed by tamis). Dates are Unix seconds, written as the UTC day
+ * (YYYY-MM-DD); 0 means absent. Free texts are refused if they hold an
+ * e-mail address, a phone number or an IP address (Art. 24(5): no
+ * personal data); doc/sor.md says what is detected. */
+typedef struct tamis_sor {
+    /* What was done: at least one of visibility, monetary, provision,
+     * account. */
+    unsigned visibility;            /* TAMIS_SOR_VIS_* */
+    const char *visibility_other;   /* with TAMIS_SOR_VIS_OTHER, <= 500 chars */
+    tamis_sor_monetary monetary;
+    const char *monetary_other;     /* with TAMIS_SOR_MONETARY_OTHER */
+    tamis_sor_provision provision;
+    tamis_sor_account account;
+    tamis_sor_account_type account_type;
+    int64_t end_date_visibility, end_date_monetary, end_date_service,
+        end_date_account;           /* 0: indefinite */
+
+    /* Why. ILLEGAL needs legal_ground (illegal_content_legal_ground,
+     * <= 500) and ground_explanation (illegal_content_explanation,
+     * <= 2000); INCOMPATIBLE needs them as incompatible_content_ground and
+     * incompatible_content_explanation, and may say whether the content is
+     * also illegal. */
+    tamis_sor_ground ground;
+    const char *legal_ground;
+    const char *ground_explanation;
+    tamis_sor_yes_no incompatible_illegal; /* INCOMPATIBLE only */
+    const char *ground_reference_url;      /* decision_ground_reference_url */
+
+    const char *category;                  /* required: STATEMENT_CATEGORY_... */
+    const char *const *category_addition;  /* more STATEMENT_CATEGORY_... */
+    size_t n_category_addition;
+    const char *const *keywords;           /* category_specification: KEYWORD_... */
+    size_t n_keywords;
+    const char *keyword_other;             /* category_specification_other */
+
+    unsigned content_types;                /* TAMIS_SOR_CONTENT_*, required */
+    const char *content_type_other;        /* with TAMIS_SOR_CONTENT_OTHER */
+    const char *content_language;          /* ISO 639-1, upper case ("EN") */
+    int64_t content_date;                  /* required, 2000-01-01 .. 2038-01-01 */
+    int64_t application_date;              /* required, 2020-01-01 .. 2038-01-01 */
+
+    const char *decision_facts;            /* required, <= 5000 chars */
+    tamis_sor_source source;               /* required */
+    const char *source_identity;           /* not with SOURCE_VOLUNTARY, <= 500 */
+    int automated_detection;               /* found by automated means (hashes) */
+    tamis_sor_automation automated_decision; /* required */
+    const char *const *territorial_scope;  /* EU/EEA country codes ("DE") */
+    size_t n_territorial_scope;
+    const char *puid;                      /* required, unique: [A-Za-z0-9_-], <= 500 */
+} tamis_sor;
+
+/* Checks `s` against the database's rules (required fields, allowed
+ * values, the conditional ones, lengths, dates, no personal data).
+ * TAMIS_OK, or TAMIS_ERR_INVALID with the first problem in *problem (may
+ * be NULL); TAMIS_ERR_NOMEM. */
+TAMIS_API tamis_status tamis_sor_validate(const tamis_sor *s, tamis_sor_problem *problem);
+
+/* The statement as the JSON object the database's single-statement
+ * endpoint takes, after the checks of tamis_sor_validate. *json is a new
+ * NUL-terminated string the caller frees with free(); NULL on error. */
+TAMIS_API tamis_status tamis_sor_to_json(const tamis_sor *s, char **json,
+                                         tamis_sor_problem *problem);
+
+/* `n` statements, 1 to TAMIS_SOR_BATCH_MAX, as the multiple-statements
+ * endpoint takes them: {"statements": [...]}. Each is checked, and their
+ * puids must differ; the problem's index says which statement failed.
+ * TAMIS_ERR_INVALID for n = 0 or n > 100. The caller frees *json. */
+TAMIS_API tamis_status tamis_sor_batch_to_json(const tamis_sor *s, size_t n, char **json,
+                                               tamis_sor_problem *problem);
+
+/* Checks `len` bytes of JSON text, one statement object, by the same
+ * rules (a statement written elsewhere, or edited by hand). Keys the
+ * schema does not know are refused. */
+TAMIS_API tamis_status tamis_sor_validate_json(const char *json, size_t len,
+                                               tamis_sor_problem *problem);
+
+/* The same for a batch: {"statements": [1 to 100 objects]}. */
+TAMIS_API tamis_status tamis_sor_validate_batch_json(const char *json, size_t len,
+                                                     tamis_sor_problem *problem);
+
+/* Returns the first e-mail address, phone number or IP address found in
+ * the `len` bytes at `text` as TAMIS_ERR_INVALID, its kind ("an e-mail
+ * address"...) in *what and its byte offset in *offset (either may be
+ * NULL); TAMIS_OK when none is found. */
+TAMIS_API tamis_status tamis_sor_find_personal_data(const char *text, size_t len,
+                                                    const char **what, size_t *offset);
+
 
 /* ---- act: preservation ---- */
 
+/*
+ * Preservation (TCO Art 6): content removed or disabled, and its metadata,
+ * kept for 6 months (longer under a legal hold) so that it can be given to
+ * the authorities or reinstated after a complaint, then destroyed.
+ *
+ * A store is a directory (never inside the database) holding one file per
+ * item, encrypted with AES-256-GCM under a 32-byte key kept in a file of
+ * its own (tamis_preserve_keygen makes one), outside that directory. A
+ * file's header (id, times, legal hold, content type, sizes) is in clear
+ * but authenticated: a wrong key, a flipped byte or an edited expiry makes
+ * tamis_preserve_read fail with TAMIS_ERR_CORRUPT. Files are written to a
+ * temporary name, synced and renamed, so a crash leaves the old state or
+ * the new one. doc/preservation.md has the file format and the duties.
+ *
+ *     tamis_preserve_store *s;
+ *     char err[256];
+ *     int64_t expires;
+ *     if (tamis_preserve_open("/var/lib/tamis/preserved", "/etc/tamis/preserve.key",
+ *                             NULL, audit_cb, audit_ctx, &s, err, sizeof err) != TAMIS_OK)
+ *         return fprintf(stderr, "%s\n", err), 1;
+ *     tamis_preserve_put(s, "upload-1234", bytes, len, "image/jpeg",
+ *                        "{\"bank\":\"TCAP\",\"order\":\"FR-2024-17\"}", 0, &expires);
+ *     ...
+ *     size_t removed;
+ *     tamis_preserve_purge(s, (int64_t)tamis_clock_now(NULL), &removed, NULL);  (daily)
+ *     tamis_preserve_close(s);
+ * ------------------------------------------------------------------------ */
+
+/* 183 days: the six months of TCO Art 6(2). */
+#define TAMIS_PRESERVE_DEFAULT_RETENTION ((int64_t)183 * 86400)
+#define TAMIS_PRESERVE_KEY_BYTES 32
+#define TAMIS_PRESERVE_MAX_ID 256                   /* bytes of an item id */
+#define TAMIS_PRESERVE_MAX_CONTENT ((size_t)1 << 30) /* 1 GiB an item */
+
+typedef struct tamis_preserve_store tamis_preserve_store;
+
+/* Called after each access that succeeded, with `action` one of
+ * "preserve", "read", "hold", "release", "purge" and the item's id, so
+ * that the caller can write it to the audit log. Both strings are valid
+ * only during the call. */
+typedef void (*tamis_preserve_access_fn)(void *ctx, const char *action, const char *id);
+
+/* Creates a key file at `path`: 32 random bytes (OpenSSL's RAND_bytes),
+ * mode 0600, synced. Refuses (TAMIS_ERR_EXISTS) to replace any existing
+ * file, since that would make everything preserved under it unreadable.
+ * `err` (may be NULL) receives a message on error. */
+TAMIS_API tamis_status tamis_preserve_keygen(const char *path, char *err, size_t errlen);
+
+/* Opens the store in directory `dir` (created with mode 0700 if missing)
+ * with the key in `key_path`, which must be a regular file of exactly 32
+ * bytes that neither group nor others may read, not inside `dir`; anything
+ * else is refused (TAMIS_ERR_INVALID, TAMIS_ERR_IO) with a message in
+ * `err`. `clock` (NULL: the system's) is copied; its ctx must outlive the
+ * store. `on_access` may be NULL. On error *out is NULL. */
+TAMIS_API tamis_status tamis_preserve_open(const char *dir, const char *key_path,
+                                           const tamis_clock *clock,
+                                           tamis_preserve_access_fn on_access,
+                                           void *access_ctx, tamis_preserve_store **out,
+                                           char *err, size_t errlen);
+/* Wipes the key from memory and frees the store. NULL does nothing. */
+TAMIS_API void tamis_preserve_close(tamis_preserve_store *s);
+TAMIS_API const char *tamis_preserve_errmsg(const tamis_preserve_store *s);
+
+/* Preserves `len` bytes of `content` (len may be 0) under `id` (1 to 256
+ * bytes, no control characters), with `content_type` (NULL or at most 255
+ * printable ASCII chars, e.g. "image/jpeg") and `metadata_json` (NULL or a
+ * JSON object: bank, item, signal, reason, order reference...), both
+ * encrypted with the content. The item expires `retention` seconds from
+ * the clock's now (0: TAMIS_PRESERVE_DEFAULT_RETENTION), written to
+ * *expires (may be NULL). TAMIS_ERR_EXISTS when `id` is already
+ * preserved; TAMIS_ERR_TOO_LARGE over TAMIS_PRESERVE_MAX_CONTENT. */
+TAMIS_API tamis_status tamis_preserve_put(tamis_preserve_store *s, const char *id,
+                                          const void *content, size_t len,
+                                          const char *content_type,
+                                          const char *metadata_json, int64_t retention,
+                                          int64_t *expires);
+
+/* A preserved item as read back. Every pointer is owned by the struct and
+ * freed (content wiped first) by tamis_preserved_free. */
+typedef struct tamis_preserved {
+    char *id;
+    unsigned char *content;  /* never NULL, even when content_len is 0 */
+    size_t content_len;
+    char *content_type;      /* "" when none was given */
+    char *metadata;          /* the JSON object given, or NULL */
+    char *hold_reason;       /* reason of the last hold or release, or NULL */
+    int64_t created, expires;
+    int64_t hold_changed;    /* time of the last hold or release, 0 if none */
+    int legal_hold;          /* 1 while on legal hold */
+} tamis_preserved;
+
+/* Decrypts item `id`. TAMIS_ERR_NOT_FOUND when there is none;
+ * TAMIS_ERR_CORRUPT when the file was encrypted under another key, was
+ * altered anywhere (header included) or is damaged, with the message
+ * saying which. An expired item is still read until a purge removes it.
+ * On error *out is NULL. */
+TAMIS_API tamis_status tamis_preserve_read(tamis_preserve_store *s, const char *id,
+                                           tamis_preserved **out);
+TAMIS_API void tamis_preserved_free(tamis_preserved *item);
+
+/* Puts item `id` on legal hold (TCO Art 6(2): a competent authority or
+ * court asked for it to be kept longer): a purge keeps it past its expiry
+ * until tamis_preserve_release. `reason` (non-empty: the request's
+ * reference) is stored encrypted; holding a held item replaces the
+ * reason. Release fails with TAMIS_ERR_INVALID when the item is not held.
+ * The item is decrypted, checked and re-encrypted with a fresh nonce. */
+TAMIS_API tamis_status tamis_preserve_hold(tamis_preserve_store *s, const char *id,
+                                           const char *reason);
+TAMIS_API tamis_status tamis_preserve_release(tamis_preserve_store *s, const char *id,
+                                              const char *reason);
+
+/* One item as the listing sees it, from its clear header. */
+typedef struct tamis_preserve_entry {
+    char *id;
+    int64_t created, expires;
+    int legal_hold;
+    uint64_t content_len;
+} tamis_preserve_entry;
+
+/* Lists the items, oldest first (then by id), from their headers only:
+ * nothing is decrypted, so a listing neither needs the content nor proves
+ * a header genuine (read and purge do). Leftover temporary files and files
+ * whose header does not parse are left out. Free with
+ * tamis_preserve_list_free. */
+TAMIS_API tamis_status tamis_preserve_list(tamis_preserve_store *s,
+                                           tamis_preserve_entry **out, size_t *n);
+TAMIS_API void tamis_preserve_list_free(tamis_preserve_entry *entries, size_t n);
+
+/* Removes every item whose expiry is at or before `now` and that is not
+ * on legal hold, after checking that its header is genuine, and writes
+ * their number to *removed. Files are overwritten with zeros, synced and
+ * unlinked: best effort only, since journaling, copy-on-write file systems
+ * and SSDs may keep old blocks; the encryption is what protects them.
+ * Files that fail the check are kept and counted in *damaged (may be
+ * NULL). Temporary files left by a crash more than 10 minutes ago are
+ * removed too. A `now` later than the store's clock is refused
+ * (TAMIS_ERR_INVALID), so a wrong argument cannot destroy evidence early. */
+TAMIS_API tamis_status tamis_preserve_purge(tamis_preserve_store *s, int64_t now,
+                                            size_t *removed, size_t *damaged);
+
 /* ---- act: webhooks ---- */
+
+/* Signed notices to the platform's action endpoint, through a durable
+ * outbox: a directory in which each event is one file, written atomically
+ * (temporary file, fsync, rename, directory fsync) before
+ * tamis_webhook_enqueue returns. An endpoint that is down, or a restart,
+ * loses nothing: events wait in the outbox until they are delivered or
+ * have used up their attempts. Each attempt is a POST of the event's JSON
+ * (an envelope {"id","type","created","data"}) with the headers
+ *
+ *     Content-Type: application/json
+ *     Tamis-Event-Id: <32 hex digits, the same on every attempt>
+ *     Tamis-Event-Type: <type>
+ *     Tamis-Timestamp: <Unix seconds of this attempt>
+ *     Tamis-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">
+ *
+ * under the secret shared with the receiver. A 2xx answer delivers the
+ * event. Anything else (another status, a redirect, which is never
+ * followed, a timeout, a refused connection) is an attempt failed: the
+ * event is due again base * 2^(attempts - 1) seconds later (at most
+ * backoff_max, less a random share of at most `jitter`), and after
+ * max_attempts it is dead, a dead letter kept until tamis_webhook_retry.
+ * A receiver may get an event twice (its answer lost on the way back), so
+ * the event id is an idempotency key. doc/webhooks.md has the envelope,
+ * the file format and what a receiver must check.
+ *
+ * One process at a time may open an outbox (a lock file says so). A handle
+ * may be used by several threads at once: the service enqueues from its
+ * request threads and calls tamis_webhook_deliver_due from another. */
+
+#define TAMIS_WEBHOOK_ID_LEN 32        /* hex digits of an event id */
+#define TAMIS_WEBHOOK_SIGNATURE_LEN 71 /* "sha256=" and 64 hex digits */
+#define TAMIS_WEBHOOK_TYPE_MAX 64      /* [A-Za-z0-9._-], 1 to 64 chars */
+#define TAMIS_WEBHOOK_ERROR_MAX 200
+
+typedef struct tamis_webhook tamis_webhook;
+
+/* Zero in any field means its default. */
+typedef struct tamis_webhook_options {
+    int max_attempts;         /* attempts before an event is dead; 0: 10 */
+    double backoff_base;      /* seconds after the first failure; 0: 30 */
+    double backoff_max;       /* cap on any delay, seconds; 0: 3600 */
+    double jitter;            /* share of a delay taken off at random, at
+                                 most 1; 0: 0.2; negative: none */
+    double timeout;           /* seconds for one request, connecting
+                                 included; 0: 10 */
+    size_t max_body;          /* largest JSON enqueue takes; 0: 1 MiB */
+    const tamis_clock *clock; /* NULL: the system's; must outlive the handle */
+} tamis_webhook_options;
+
+typedef enum tamis_webhook_state {
+    TAMIS_WEBHOOK_PENDING = 0,   /* waiting for its next attempt */
+    TAMIS_WEBHOOK_DELIVERED = 1, /* a 2xx came back */
+    TAMIS_WEBHOOK_DEAD = 2       /* max_attempts failed */
+} tamis_webhook_state;
+
+/* Opens the outbox in `dir` (created if missing, with pending/, delivered/
+ * and dead/ in it) for the endpoint `url` (http:// or https://, at most
+ * 2000 chars) and the shared secret (1 to 1024 bytes, copied). Leftover
+ * temporary files of an interrupted write are removed; files that do not
+ * parse are left where they are and not listed. TAMIS_ERR_EXISTS if
+ * another handle or process has it open. On error *out is NULL and err
+ * (may be NULL) gets the reason. */
+TAMIS_API tamis_status tamis_webhook_open(const char *dir, const char *url, const void *secret,
+                                          size_t secret_len, const tamis_webhook_options *opts,
+                                          tamis_webhook **out, char *err, size_t errlen);
+TAMIS_API void tamis_webhook_close(tamis_webhook *wh);
+TAMIS_API const char *tamis_webhook_errmsg(const tamis_webhook *wh);
+
+/* Adds an event of `type` whose data is the `len` bytes of JSON at `json`
+ * (any JSON value, checked), due now. `id` (may be NULL) gets its event
+ * id. The event is on disk when this returns TAMIS_OK. TAMIS_ERR_INVALID
+ * for a bad type or JSON, TAMIS_ERR_TOO_LARGE over max_body, TAMIS_ERR_IO
+ * when it cannot be written. */
+TAMIS_API tamis_status tamis_webhook_enqueue(tamis_webhook *wh, const char *type, const char *json,
+                                             size_t len, char id[TAMIS_WEBHOOK_ID_LEN + 1]);
+
+typedef struct tamis_webhook_pass {
+    size_t attempted; /* requests made */
+    size_t delivered; /* answered 2xx */
+    size_t failed;    /* failed, to be tried again */
+    size_t dead;      /* failed for the last time */
+    size_t deferred;  /* due but not tried: the endpoint could not be
+                         reached earlier in this pass */
+    size_t pending;   /* pending events after the pass */
+    double next_due;  /* the earliest next attempt; 0 if none is pending */
+} tamis_webhook_pass;
+
+/* One pass over the events due at the clock's now, oldest first: each is
+ * attempted once and its outcome written to the outbox before the next.
+ * After a failure to reach the endpoint at all (no HTTP answer), the rest
+ * are deferred to the next pass rather than each waiting for the same
+ * timeout. `r` (may be NULL) gets the counts. Passes are serialised: a
+ * second thread's call waits for the first. Errors are the outbox's own
+ * (TAMIS_ERR_IO: a record could not be written; the event then stays
+ * pending and may be delivered again), never the endpoint's. */
+TAMIS_API tamis_status tamis_webhook_deliver_due(tamis_webhook *wh, tamis_webhook_pass *r);
+
+typedef struct tamis_webhook_event {
+    char id[TAMIS_WEBHOOK_ID_LEN + 1];
+    char type[TAMIS_WEBHOOK_TYPE_MAX + 1];
+    tamis_webhook_state state;
+    int attempts;
+    double created;
+    double next_attempt; /* when pending: when it is due */
+    double last_attempt; /* 0: never tried */
+    double delivered_at; /* when delivered: when the 2xx came */
+    int last_status;     /* HTTP status of the last attempt; 0: no answer */
+    char last_error[TAMIS_WEBHOOK_ERROR_MAX + 1]; /* "" when none */
+} tamis_webhook_event;
+
+/* The events in `state` (negative: all), oldest first, in an array the
+ * caller frees with tamis_webhook_events_free. An empty outbox gives
+ * *out NULL and *n 0. */
+TAMIS_API tamis_status tamis_webhook_list(tamis_webhook *wh, int state, tamis_webhook_event **out,
+                                          size_t *n);
+TAMIS_API void tamis_webhook_events_free(tamis_webhook_event *events);
+
+/* One event by id; TAMIS_ERR_NOT_FOUND if the outbox has none. */
+TAMIS_API tamis_status tamis_webhook_get(tamis_webhook *wh, const char *id,
+                                         tamis_webhook_event *ev);
+
+/* Makes a dead event pending again, due now, with its attempts back to 0
+ * (its id, body and last error kept). TAMIS_ERR_NOT_FOUND unless `id` is
+ * a dead event. */
+TAMIS_API tamis_status tamis_webhook_retry(tamis_webhook *wh, const char *id);
+
+/* Removes the records of events delivered before `before` (Unix seconds);
+ * *removed (may be NULL) gets their number. Pending and dead events are
+ * never removed. */
+TAMIS_API tamis_status tamis_webhook_purge(tamis_webhook *wh, double before, size_t *removed);
+
+/* Writes "sha256=" and the hex HMAC-SHA256 of "<timestamp>.<body>" under
+ * the secret, and a NUL, to `out`. */
+TAMIS_API tamis_status tamis_webhook_sign(const void *secret, size_t secret_len, int64_t timestamp,
+                                          const void *body, size_t len,
+                                          char out[TAMIS_WEBHOOK_SIGNATURE_LEN + 1]);
+
+/* For receivers: TAMIS_OK if `signature` (the Tamis-Signature header: one
+ * or more "sha256=<hex>", comma-separated, so that a secret can be rotated)
+ * holds one signature of `timestamp` (the Tamis-Timestamp header, decimal
+ * Unix seconds) and the body under the secret, compared in constant time,
+ * and the timestamp is within `tolerance` seconds of `now` (0: 300).
+ * Otherwise TAMIS_ERR_INVALID, and *why (may be NULL) gets a static
+ * reason. */
+TAMIS_API tamis_status tamis_webhook_verify(const void *secret, size_t secret_len,
+                                            const char *timestamp, const char *signature,
+                                            const void *body, size_t len, double now,
+                                            double tolerance, const char **why);
 
 #ifdef __cplusplus
 }

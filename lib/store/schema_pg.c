@@ -64,6 +64,21 @@ const tamis__migration tamis__pg_migrations[] = {
      "DROP INDEX signals_value;"
      "CREATE UNIQUE INDEX signals_unique ON signals(content_id, type, md5(value));"
      "CREATE INDEX signals_value ON signals(type, md5(value));"},
+    {3,
+     /* The audit log (lib/act/audit.c), as in SQLite. */
+     "CREATE TABLE audit ("
+     "  seq bigint PRIMARY KEY,"
+     "  at_us bigint NOT NULL,"
+     "  actor text NOT NULL,"
+     "  action text NOT NULL,"
+     "  subject text,"
+     "  detail text,"
+     "  prev_hash text NOT NULL,"
+     "  hash text NOT NULL);"
+     "CREATE FUNCTION tamis_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
+     "  BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;"
+     "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"
+     "  FOR EACH ROW EXECUTE FUNCTION tamis_audit_append_only();"},
 };
 
 const size_t tamis__pg_n_migrations =

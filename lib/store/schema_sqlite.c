@@ -50,6 +50,28 @@ const tamis__migration tamis__sqlite_migrations[] = {
      "  role TEXT NOT NULL,"
      "  label TEXT,"
      "  created_at INTEGER NOT NULL);"},
+    {2,
+     /* PostgreSQL's step 2 indexes signal values by their MD5 (its B-tree
+      * entries have a size limit); SQLite's have none. Kept so that the
+      * two schemas have the same version numbers. */
+     "SELECT 1;"},
+    {3,
+     /* The audit log: append-only, each entry hash-chained to the one
+      * before (lib/act/audit.c); the triggers refuse edits through SQL,
+      * and the chain reveals edits made around them. */
+     "CREATE TABLE audit ("
+     "  seq INTEGER PRIMARY KEY,"
+     "  at_us INTEGER NOT NULL,"
+     "  actor TEXT NOT NULL,"
+     "  action TEXT NOT NULL,"
+     "  subject TEXT,"
+     "  detail TEXT,"
+     "  prev_hash TEXT NOT NULL,"
+     "  hash TEXT NOT NULL);"
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"},
 };
 
 const size_t tamis__sqlite_n_migrations =

@@ -105,6 +105,13 @@ typedef struct tamis__store_ops {
     tamis_status (*token_select)(tamis_db *db, const char *hash, char *stored_hash,
                                  char *role);
 
+    /* The audit log (lib/act/audit.c): audit_insert appends e (e->seq
+     * given by the caller, one more than the last); audit_page gives at
+     * most `limit` entries with seq > since, in seq order. */
+    tamis_status (*audit_insert)(tamis_db *db, const tamis_audit_entry *e);
+    tamis_status (*audit_page)(tamis_db *db, int64_t since, size_t limit,
+                               tamis_audit_cb fn, void *ctx);
+
     /* Change notification (see tamis__db_listen). */
     tamis_status (*listen)(tamis_db *db, int *fd);
     tamis_status (*notified)(tamis_db *db, int *changed);

@@ -433,6 +433,44 @@ static tamis_status pg_token_select(tamis_db *db, const char *hash, char *stored
     return st;
 }
 
+/* ---- The audit log ------------------------------------------------------------- */
+
+static tamis_status pg_audit_insert(tamis_db *db, const tamis_audit_entry *e) {
+    return query((pg_db *)db, NULL,
+                 "INSERT INTO audit (seq, at_us, actor, action, subject, detail, prev_hash, hash) "
+                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 "iitttttt", e->seq, e->at_us, e->actor, e->action, e->subject, e->detail,
+                 e->prev_hash, e->hash);
+}
+
+static tamis_status pg_audit_page(tamis_db *db, int64_t since, size_t limit, tamis_audit_cb fn,
+                                  void *ctx) {
+    PGresult *r;
+    tamis_status st = query((pg_db *)db, &r,
+                            "SELECT seq, at_us, actor, action, subject, detail, prev_hash, hash "
+                            "FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2",
+                            "ii", since, (int64_t)limit);
+    if (st != TAMIS_OK)
+        return st;
+    int n = PQntuples(r);
+    for (int i = 0; i < n && st == TAMIS_OK; i++) {
+        tamis_audit_entry e;
+        memset(&e, 0, sizeof e);
+        e.seq = cell_int(r, i, 0);
+        e.at_us = cell_int(r, i, 1);
+        e.actor = cell(r, i, 2);
+        e.action = cell(r, i, 3);
+        e.subject = cell(r, i, 4);
+        e.detail = cell(r, i, 5);
+        snprintf(e.prev_hash, sizeof e.prev_hash, "%s", cell(r, i, 6) ? cell(r, i, 6) : "");
+        snprintf(e.hash, sizeof e.hash, "%s", cell(r, i, 7) ? cell(r, i, 7) : "");
+        if (fn(ctx, &e))
+            st = TAMIS_DONE;
+    }
+    PQclear(r);
+    return st;
+}
+
 /* ---- Notification -------------------------------------------------------------- */
 
 static tamis_status pg_listen(tamis_db *db, int *fd) {
@@ -482,6 +520,8 @@ static const tamis__store_ops pg_ops = {
     .signals_scan = pg_signals_scan,
     .token_insert = pg_token_insert,
     .token_select = pg_token_select,
+    .audit_insert = pg_audit_insert,
+    .audit_page = pg_audit_page,
     .listen = pg_listen,
     .notified = pg_notified,
 };

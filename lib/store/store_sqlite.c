@@ -22,6 +22,7 @@ enum {
     S_CONTENT_INSERT, S_CONTENT_UPDATE, S_CONTENT_DELETE, S_SIGNAL_INSERT,
     S_CHANGE_INSERT, S_CHANGE_PAGE, S_CHANGE_LAST, S_SCAN,
     S_TOKEN_INSERT, S_TOKEN_SELECT, S_DATA_VERSION,
+    S_AUDIT_INSERT, S_AUDIT_PAGE,
     N_STMT
 };
 
@@ -70,6 +71,10 @@ static const char *const sql_text[N_STMT] = {
                        "VALUES (?1, ?2, ?3, ?4)",
     [S_TOKEN_SELECT] = "SELECT hash, role FROM tokens WHERE hash = ?1",
     [S_DATA_VERSION] = "PRAGMA data_version",
+    [S_AUDIT_INSERT] = "INSERT INTO audit (seq, at_us, actor, action, subject, detail, "
+                       "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_AUDIT_PAGE] = "SELECT seq, at_us, actor, action, subject, detail, prev_hash, hash "
+                     "FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 };
 
 typedef struct sq_db {
@@ -455,6 +460,45 @@ static tamis_status sq_token_select(tamis_db *db, const char *hash, char *stored
     return st;
 }
 
+/* ---- The audit log ------------------------------------------------------------- */
+
+static tamis_status sq_audit_insert(tamis_db *db, const tamis_audit_entry *e) {
+    sq_db *d = (sq_db *)db;
+    sqlite3_stmt *s;
+    tamis_status st = stmt(d, S_AUDIT_INSERT, &s, "iittttt" "t", e->seq, e->at_us, e->actor,
+                           e->action, e->subject, e->detail, e->prev_hash, e->hash);
+    return st ? st : run(d, s, NULL, NULL);
+}
+
+struct audit_fwd {
+    tamis_audit_cb cb;
+    void *ctx;
+};
+
+static int audit_row(sqlite3_stmt *s, void *ctx) {
+    struct audit_fwd *f = ctx;
+    tamis_audit_entry e;
+    memset(&e, 0, sizeof e);
+    e.seq = sqlite3_column_int64(s, 0);
+    e.at_us = sqlite3_column_int64(s, 1);
+    e.actor = text(s, 2);
+    e.action = text(s, 3);
+    e.subject = text(s, 4);
+    e.detail = text(s, 5);
+    snprintf(e.prev_hash, sizeof e.prev_hash, "%s", text(s, 6) ? text(s, 6) : "");
+    snprintf(e.hash, sizeof e.hash, "%s", text(s, 7) ? text(s, 7) : "");
+    return f->cb(f->ctx, &e);
+}
+
+static tamis_status sq_audit_page(tamis_db *db, int64_t since, size_t limit, tamis_audit_cb fn,
+                                  void *ctx) {
+    sq_db *d = (sq_db *)db;
+    sqlite3_stmt *s;
+    struct audit_fwd f = {fn, ctx};
+    tamis_status st = stmt(d, S_AUDIT_PAGE, &s, "ii", since, (int64_t)limit);
+    return st ? st : run(d, s, audit_row, &f);
+}
+
 /* ---- Notification -------------------------------------------------------------- */
 
 /* PRAGMA data_version changes when another connection commits: a cheap
@@ -507,6 +551,8 @@ static const tamis__store_ops sqlite_ops = {
     .signals_scan = sq_signals_scan,
     .token_insert = sq_token_insert,
     .token_select = sq_token_select,
+    .audit_insert = sq_audit_insert,
+    .audit_page = sq_audit_page,
     .listen = sq_listen,
     .notified = sq_notified,
 };

@@ -12,9 +12,9 @@ DESTDIR    ?=
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 DEPS    := libjpeg libpng libwebp libwebpdemux libcrypto sqlite3 libpq jansson libxml-2.0 \
-           libavformat libavcodec libswscale libavutil libutf8proc libidn2
+           libavformat libavcodec libswscale libavutil libutf8proc libidn2 libcurl
 # The service (server/) links libmicrohttpd; the library does not.
-SRV_DEPS := libmicrohttpd libcurl
+SRV_DEPS := libmicrohttpd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) $(SRV_DEPS))
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEPS)) -lgif
 SRV_LIBS   := $(shell $(PKG_CONFIG) --libs $(SRV_DEPS))

@@ -135,7 +135,7 @@ tamis_status tamis__pv_parse(const uint8_t *buf, size_t len, int whole,
                            len < TAMIS__PV_FIXED ? "too short" : "bad magic");
     uint16_t version = get16(buf + 8);
     if (version != VERSION || buf[10] != CIPHER_AES256GCM)
-        return tamis__fail(e, TAMIS_ERR_UNSUPPORTED,
+        return tamis__fail(e, TAMIS_ERR_CORRUPT,
                            "preservation file version %u, cipher %u: this tamis reads version %d, cipher %d",
                            version, buf[10], VERSION, CIPHER_AES256GCM);
     h->flags = buf[11];

@@ -41,8 +41,8 @@ void tamis__pv_key_id(const uint8_t key[32], uint8_t out[TAMIS__PV_KEY_ID]);
 
 /* Parses and checks the clear header of the `len` bytes at `buf` (the
  * whole file; with `whole` 0, only its start, and the sizes are not
- * checked against `len`). TAMIS_ERR_CORRUPT or TAMIS_ERR_UNSUPPORTED
- * with a message otherwise. Decrypts nothing. */
+ * checked against `len`). TAMIS_ERR_CORRUPT with a message otherwise
+ * (another version too: an old reader cannot vouch for a new file). Decrypts nothing. */
 tamis_status tamis__pv_parse(const uint8_t *buf, size_t len, int whole,
                              tamis__pv_header *h, tamis__err *e);
 

@@ -1457,6 +1457,76 @@ typedef struct tamis_audit_report {
  * TAMIS_ERR_CORRUPT with the first entry that does not and why. */
 TAMIS_API tamis_status tamis_audit_verify(tamis_db *db, tamis_audit_report *r);
 
+/* ---- act: removal orders (TCO Art 3) ---- */
+
+/* A removal order from a competent authority (Regulation 2021/784, Art 3
+ * and Annex I). The provider must remove or disable the content within
+ * one hour of receipt. The clock stops while a clarification is awaited
+ * (Art 3(8)) or force majeure lasts (Art 3(7)), and starts again, for a
+ * full hour, when it ends. Every step is written to the audit log. */
+typedef enum tamis_order_state {
+    TAMIS_ORDER_RECEIVED = 1,      /* the hour is running */
+    TAMIS_ORDER_CLARIFICATION = 2, /* clarification requested: clock stopped */
+    TAMIS_ORDER_FORCE_MAJEURE = 3, /* force majeure: clock stopped */
+    TAMIS_ORDER_EXECUTED = 4,      /* content removed or disabled */
+    TAMIS_ORDER_REJECTED = 5       /* not executed, with a reason */
+} tamis_order_state;
+
+typedef struct tamis_order {
+    int64_t id;
+    /* Annex I (the caller fills these to create an order) */
+    const char *authority;     /* the issuing competent authority */
+    const char *member_state;  /* its Member State, ISO 3166 alpha-2 ("FR") */
+    const char *reference;     /* the order's reference */
+    double issued_at;          /* date and time of issue (Unix seconds) */
+    const char *locators;      /* JSON array of URLs or other locators */
+    const char *reasons;       /* why the content is terrorist content */
+    const char *redress;       /* how to challenge the order */
+    int withhold_information;  /* Art 11(3): do not inform the content provider yet */
+    /* Kept by tamis (read back by tamis_order_get) */
+    tamis_order_state state;
+    double received_at;        /* as recorded at receipt, from the clock */
+    double deadline;           /* when the hour runs out (0 while stopped) */
+    double executed_at;        /* 0 until executed */
+    int on_time;               /* executed at or before the deadline */
+    double clock_stopped;      /* seconds the clock stood still, in all */
+    const char *note;          /* the last step's note or reason */
+    char receipt[65];          /* SHA-256 over the order and its receipt time */
+    void *doc_;                /* tamis's: holds the strings above */
+} tamis_order;
+
+/* Records an order received now (the clock's time): validates Annex I's
+ * fields, starts the hour, audits it as `actor`; *id gets its number. */
+TAMIS_API tamis_status tamis_order_receive(tamis_db *db, const tamis_clock *clock,
+                                           const char *actor, const tamis_order *o,
+                                           int64_t *id);
+
+/* The steps: to = TAMIS_ORDER_CLARIFICATION or _FORCE_MAJEURE stops the
+ * clock (from RECEIVED); to = TAMIS_ORDER_RECEIVED restarts it (from
+ * either) with a full hour; _EXECUTED and _REJECTED end the order (a
+ * rejection needs a note). Any other move is TAMIS_ERR_INVALID. */
+TAMIS_API tamis_status tamis_order_step(tamis_db *db, const tamis_clock *clock,
+                                        const char *actor, int64_t id, tamis_order_state to,
+                                        const char *note);
+
+/* The order (strings valid until the next call on db, or tamis_order_clear). */
+TAMIS_API tamis_status tamis_order_get(tamis_db *db, int64_t id, tamis_order *out);
+TAMIS_API void tamis_order_clear(tamis_order *o);
+
+/* The Annex II-style confirmation of an executed order as JSON (the
+ * order's reference and authority, the content's locators, the time of
+ * removal, on time or not); *json is malloc'd, free() it. */
+TAMIS_API tamis_status tamis_order_confirmation(tamis_db *db, int64_t id, char **json);
+
+/* Open orders (RECEIVED) whose deadline is within `within` seconds of
+ * now or already past, for alerts; cb gets each (valid during the call). */
+typedef int (*tamis_order_cb)(void *ctx, const tamis_order *o);
+TAMIS_API tamis_status tamis_order_due(tamis_db *db, const tamis_clock *clock, double within,
+                                       tamis_order_cb cb, void *ctx);
+
+/* Every order, in id order (for reports). */
+TAMIS_API tamis_status tamis_order_list(tamis_db *db, tamis_order_cb cb, void *ctx);
+
 /* ---- act: statements of reasons ---- */
 /* Statements of reasons (DSA Art. 17 and 24(5)): for every decision to
  * remove, disable or restrict content, an online platform sends the EU's

@@ -79,6 +79,14 @@ const tamis__migration tamis__pg_migrations[] = {
      "  BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;"
      "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"
      "  FOR EACH ROW EXECUTE FUNCTION tamis_audit_append_only();"},
+    {4,
+     /* Removal orders, as in SQLite. */
+     "CREATE TABLE orders ("
+     "  id bigserial PRIMARY KEY,"
+     "  state integer NOT NULL,"
+     "  deadline_us bigint NOT NULL,"
+     "  doc text NOT NULL);"
+     "CREATE INDEX orders_open ON orders(state, deadline_us);"},
 };
 
 const size_t tamis__pg_n_migrations =

@@ -72,6 +72,15 @@ const tamis__migration tamis__sqlite_migrations[] = {
      "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
      "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
      "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"},
+    {4,
+     /* Removal orders (lib/act/order.c): Annex I's fields and the steps
+      * in a JSON document; state and deadline as columns for queries. */
+     "CREATE TABLE orders ("
+     "  id INTEGER PRIMARY KEY,"
+     "  state INTEGER NOT NULL,"
+     "  deadline_us INTEGER NOT NULL,"
+     "  doc TEXT NOT NULL);"
+     "CREATE INDEX orders_open ON orders(state, deadline_us);"},
 };
 
 const size_t tamis__sqlite_n_migrations =

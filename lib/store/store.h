@@ -112,6 +112,16 @@ typedef struct tamis__store_ops {
     tamis_status (*audit_page)(tamis_db *db, int64_t since, size_t limit,
                                tamis_audit_cb fn, void *ctx);
 
+    /* Removal orders (lib/act/order.c): each a JSON document, with its
+     * state and deadline as columns for queries. order_select and
+     * order_page call fn(ctx, id, doc). */
+    tamis_status (*order_insert)(tamis_db *db, int state, int64_t deadline_us,
+                                 const char *doc, int64_t *id);
+    tamis_status (*order_update)(tamis_db *db, int64_t id, int state, int64_t deadline_us,
+                                 const char *doc);
+    tamis_status (*order_page)(tamis_db *db, int64_t id, int64_t after, size_t limit,
+                               int (*fn)(void *ctx, int64_t id, const char *doc), void *ctx);
+
     /* Change notification (see tamis__db_listen). */
     tamis_status (*listen)(tamis_db *db, int *fd);
     tamis_status (*notified)(tamis_db *db, int *changed);

@@ -471,6 +471,53 @@ static tamis_status pg_audit_page(tamis_db *db, int64_t since, size_t limit, tam
     return st;
 }
 
+/* ---- Removal orders ------------------------------------------------------------- */
+
+static tamis_status pg_order_insert(tamis_db *db, int state, int64_t deadline_us, const char *doc,
+                                   int64_t *id) {
+    PGresult *r;
+    tamis_status st = query((pg_db *)db, &r,
+                            "INSERT INTO orders (state, deadline_us, doc) VALUES ($1, $2, $3) "
+                            "RETURNING id",
+                            "iit", (int64_t)state, deadline_us, doc);
+    if (st == TAMIS_OK) {
+        *id = cell_int(r, 0, 0);
+        PQclear(r);
+    }
+    return st;
+}
+
+static tamis_status pg_order_update(tamis_db *db, int64_t id, int state, int64_t deadline_us,
+                                   const char *doc) {
+    PGresult *r;
+    tamis_status st = query((pg_db *)db, &r,
+                            "UPDATE orders SET state = $2, deadline_us = $3, doc = $4 WHERE id = $1",
+                            "iiit", id, (int64_t)state, deadline_us, doc);
+    if (st != TAMIS_OK)
+        return st;
+    if (strcmp(PQcmdTuples(r), "0") == 0)
+        st = tamis__fail(&db->err, TAMIS_ERR_NOT_FOUND, "no order %lld", (long long)id);
+    PQclear(r);
+    return st;
+}
+
+static tamis_status pg_order_page(tamis_db *db, int64_t id, int64_t after, size_t limit,
+                                 int (*fn)(void *ctx, int64_t id, const char *doc), void *ctx) {
+    PGresult *r;
+    tamis_status st =
+        id ? query((pg_db *)db, &r, "SELECT id, doc FROM orders WHERE id = $1", "i", id)
+           : query((pg_db *)db, &r, "SELECT id, doc FROM orders WHERE id > $1 ORDER BY id LIMIT $2",
+                   "ii", after, (int64_t)limit);
+    if (st != TAMIS_OK)
+        return st;
+    int n = PQntuples(r);
+    for (int i = 0; i < n && st == TAMIS_OK; i++)
+        if (fn(ctx, cell_int(r, i, 0), cell(r, i, 1)))
+            st = TAMIS_DONE;
+    PQclear(r);
+    return st;
+}
+
 /* ---- Notification -------------------------------------------------------------- */
 
 static tamis_status pg_listen(tamis_db *db, int *fd) {
@@ -522,6 +569,9 @@ static const tamis__store_ops pg_ops = {
     .token_select = pg_token_select,
     .audit_insert = pg_audit_insert,
     .audit_page = pg_audit_page,
+    .order_insert = pg_order_insert,
+    .order_update = pg_order_update,
+    .order_page = pg_order_page,
     .listen = pg_listen,
     .notified = pg_notified,
 };

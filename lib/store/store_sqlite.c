@@ -23,6 +23,7 @@ enum {
     S_CHANGE_INSERT, S_CHANGE_PAGE, S_CHANGE_LAST, S_SCAN,
     S_TOKEN_INSERT, S_TOKEN_SELECT, S_DATA_VERSION,
     S_AUDIT_INSERT, S_AUDIT_PAGE,
+    S_ORDER_INSERT, S_ORDER_UPDATE, S_ORDER_ONE, S_ORDER_PAGE,
     N_STMT
 };
 
@@ -75,6 +76,10 @@ static const char *const sql_text[N_STMT] = {
                        "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_AUDIT_PAGE] = "SELECT seq, at_us, actor, action, subject, detail, prev_hash, hash "
                      "FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [S_ORDER_INSERT] = "INSERT INTO orders (state, deadline_us, doc) VALUES (?1, ?2, ?3)",
+    [S_ORDER_UPDATE] = "UPDATE orders SET state = ?2, deadline_us = ?3, doc = ?4 WHERE id = ?1",
+    [S_ORDER_ONE] = "SELECT id, doc FROM orders WHERE id = ?1",
+    [S_ORDER_PAGE] = "SELECT id, doc FROM orders WHERE id > ?1 ORDER BY id LIMIT ?2",
 };
 
 typedef struct sq_db {
@@ -499,6 +504,48 @@ static tamis_status sq_audit_page(tamis_db *db, int64_t since, size_t limit, tam
     return st ? st : run(d, s, audit_row, &f);
 }
 
+/* ---- Removal orders ------------------------------------------------------------- */
+
+static tamis_status sq_order_insert(tamis_db *db, int state, int64_t deadline_us, const char *doc,
+                                   int64_t *id) {
+    sq_db *d = (sq_db *)db;
+    sqlite3_stmt *s;
+    tamis_status st = stmt(d, S_ORDER_INSERT, &s, "iit", (int64_t)state, deadline_us, doc);
+    if (st == TAMIS_OK && (st = run(d, s, NULL, NULL)) == TAMIS_OK)
+        *id = sqlite3_last_insert_rowid(d->h);
+    return st;
+}
+
+static tamis_status sq_order_update(tamis_db *db, int64_t id, int state, int64_t deadline_us,
+                                   const char *doc) {
+    sq_db *d = (sq_db *)db;
+    sqlite3_stmt *s;
+    tamis_status st = stmt(d, S_ORDER_UPDATE, &s, "iiit", id, (int64_t)state, deadline_us, doc);
+    if (st == TAMIS_OK && (st = run(d, s, NULL, NULL)) == TAMIS_OK && sqlite3_changes(d->h) == 0)
+        st = tamis__fail(&db->err, TAMIS_ERR_NOT_FOUND, "no order %lld", (long long)id);
+    return st;
+}
+
+struct order_fwd {
+    int (*fn)(void *ctx, int64_t id, const char *doc);
+    void *ctx;
+};
+
+static int order_row(sqlite3_stmt *s, void *ctx) {
+    struct order_fwd *f = ctx;
+    return f->fn(f->ctx, sqlite3_column_int64(s, 0), text(s, 1));
+}
+
+static tamis_status sq_order_page(tamis_db *db, int64_t id, int64_t after, size_t limit,
+                                 int (*fn)(void *ctx, int64_t id, const char *doc), void *ctx) {
+    sq_db *d = (sq_db *)db;
+    sqlite3_stmt *s;
+    struct order_fwd f = {fn, ctx};
+    tamis_status st = id ? stmt(d, S_ORDER_ONE, &s, "i", id)
+                         : stmt(d, S_ORDER_PAGE, &s, "ii", after, (int64_t)limit);
+    return st ? st : run(d, s, order_row, &f);
+}
+
 /* ---- Notification -------------------------------------------------------------- */
 
 /* PRAGMA data_version changes when another connection commits: a cheap
@@ -553,6 +600,9 @@ static const tamis__store_ops sqlite_ops = {
     .token_select = sq_token_select,
     .audit_insert = sq_audit_insert,
     .audit_page = sq_audit_page,
+    .order_insert = sq_order_insert,
+    .order_update = sq_order_update,
+    .order_page = sq_order_page,
     .listen = sq_listen,
     .notified = sq_notified,
 };

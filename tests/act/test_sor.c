@@ -247,7 +247,9 @@ static const char *const DOC_CATEGORY[] = {
     "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS",
     "STATEMENT_CATEGORY_VIOLENCE",
     NULL};
-/* The API documentation's list of category_specification values. */
+/* The API documentation's list of category_specification values, and
+ * KEYWORD_STALKING, which the database's validator takes though the list
+ * lacks it. */
 static const char *const DOC_KEYWORD[] = {
     "KEYWORD_ANIMAL_HARM", "KEYWORD_ADULT_SEXUAL_MATERIAL", "KEYWORD_AGE_SPECIFIC_RESTRICTIONS",
     "KEYWORD_AGE_SPECIFIC_RESTRICTIONS_MINORS", "KEYWORD_BIOMETRIC_DATA_BREACH",

@@ -1527,6 +1527,87 @@ TAMIS_API tamis_status tamis_order_due(tamis_db *db, const tamis_clock *clock, d
 /* Every order, in id order (for reports). */
 TAMIS_API tamis_status tamis_order_list(tamis_db *db, tamis_order_cb cb, void *ctx);
 
+/* ---- act: decisions, policies and the review queue ---- */
+
+/* A bank's policy (its `policy` field, a JSON object) says what a match
+ * leads to:
+ *     {"trusted": true, "action": "remove" | "disable",
+ *      "auto": {"pdq": 10, "md5": 0}, "review": {"pdq": 31, "vpdq": 0}}
+ * A match at a distance <= auto[type], from a trusted bank, is acted on
+ * at once (an automated decision); one <= review[type] goes to human
+ * review; beyond, nothing. Types without a distance (md5, url...) use 0.
+ * Without a policy every match goes to review. */
+typedef enum tamis_action {
+    TAMIS_ACTION_NONE = 0,
+    TAMIS_ACTION_REMOVE = 1,
+    TAMIS_ACTION_DISABLE = 2,
+    TAMIS_ACTION_REVIEW = 3,   /* to the review queue */
+    TAMIS_ACTION_KEEP = 4,     /* a reviewer's: not actioned */
+    TAMIS_ACTION_ESCALATE = 5  /* a reviewer's: to a senior reviewer */
+} tamis_action;
+
+/* What `policy` (may be NULL) decides for a match of signal_type at
+ * distance. TAMIS_ERR_INVALID if the policy is not one. */
+TAMIS_API tamis_status tamis_policy_decide(const char *policy, const char *signal_type,
+                                           int distance, tamis_action *out);
+
+typedef enum tamis_decision_state {
+    TAMIS_DECISION_PENDING = 1, /* waiting in the review queue */
+    TAMIS_DECISION_DONE = 2     /* decided (automatically or by a reviewer) */
+} tamis_decision_state;
+
+/* A decision on one piece of content, explainable: which bank, item,
+ * signal, variant and distance caused it, whether detection and decision
+ * were automated (the DSA's automated_detection / automated_decision). */
+typedef struct tamis_decision {
+    int64_t id;
+    const char *puid;        /* the platform's id for the content */
+    const char *bank;
+    int64_t content_id;      /* the bank item that matched */
+    const char *signal_type;
+    const char *variant;     /* of the query ("original" if none) */
+    int distance;
+    tamis_action action;     /* REVIEW while pending */
+    tamis_decision_state state;
+    int automated_detection, automated_decision;
+    const char *claimed_by;  /* the reviewer holding it, or NULL */
+    double claimed_until;
+    const char *reviewer, *reason;
+    double created_at, decided_at;
+    void *doc_;              /* tamis's: holds the strings above */
+} tamis_decision;
+
+/* Records what a match leads to under its bank's policy: an automated
+ * decision (action REMOVE or DISABLE), a pending review, or nothing
+ * (TAMIS_DONE, nothing recorded). d->puid, bank, content_id,
+ * signal_type, variant and distance are the caller's; *id and *action
+ * (may be NULL) get the outcome. Audited as `actor`. */
+TAMIS_API tamis_status tamis_decision_record(tamis_db *db, const tamis_clock *clock,
+                                             const char *actor, const tamis_decision *d,
+                                             int64_t *id, tamis_action *action);
+
+TAMIS_API tamis_status tamis_decision_get(tamis_db *db, int64_t id, tamis_decision *out);
+TAMIS_API void tamis_decision_clear(tamis_decision *d);
+
+typedef int (*tamis_decision_cb)(void *ctx, const tamis_decision *d);
+/* Decisions in id order; state 0 for all. */
+TAMIS_API tamis_status tamis_decision_list(tamis_db *db, tamis_decision_state state,
+                                           tamis_decision_cb cb, void *ctx);
+
+/* Claims a pending decision for `reviewer` for `lease` seconds: no other
+ * reviewer gets it meanwhile (TAMIS_ERR_EXISTS, naming who holds it). */
+TAMIS_API tamis_status tamis_review_claim(tamis_db *db, const tamis_clock *clock,
+                                          const char *reviewer, int64_t id, double lease);
+
+/* Decides a decision the reviewer holds: REMOVE, DISABLE, KEEP or
+ * ESCALATE (back to the queue, unclaimed), with a reason. With
+ * false_positive (and KEEP), the bank item that matched is disabled, so
+ * that it stops matching. Audited. */
+TAMIS_API tamis_status tamis_review_decide(tamis_db *db, const tamis_clock *clock,
+                                           const char *reviewer, int64_t id,
+                                           tamis_action action, const char *reason,
+                                           int false_positive);
+
 /* ---- act: statements of reasons ---- */
 /* Statements of reasons (DSA Art. 17 and 24(5)): for every decision to
  * remove, disable or restrict content, an online platform sends the EU's

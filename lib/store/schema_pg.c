@@ -87,6 +87,15 @@ const tamis__migration tamis__pg_migrations[] = {
      "  deadline_us bigint NOT NULL,"
      "  doc text NOT NULL);"
      "CREATE INDEX orders_open ON orders(state, deadline_us);"},
+    {5,
+     /* Records of the acting modules, as in SQLite. */
+     "CREATE TABLE records ("
+     "  id bigserial PRIMARY KEY,"
+     "  kind text NOT NULL,"
+     "  state integer NOT NULL,"
+     "  key_us bigint NOT NULL,"
+     "  doc text NOT NULL);"
+     "CREATE INDEX records_kind ON records(kind, state, id);"},
 };
 
 const size_t tamis__pg_n_migrations =

@@ -81,6 +81,16 @@ const tamis__migration tamis__sqlite_migrations[] = {
      "  deadline_us INTEGER NOT NULL,"
      "  doc TEXT NOT NULL);"
      "CREATE INDEX orders_open ON orders(state, deadline_us);"},
+    {5,
+     /* Records of the acting modules (lib/act/): decisions and the review
+      * queue, later notices and complaints; a JSON document each. */
+     "CREATE TABLE records ("
+     "  id INTEGER PRIMARY KEY,"
+     "  kind TEXT NOT NULL,"
+     "  state INTEGER NOT NULL,"
+     "  key_us INTEGER NOT NULL,"
+     "  doc TEXT NOT NULL);"
+     "CREATE INDEX records_kind ON records(kind, state, id);"},
 };
 
 const size_t tamis__sqlite_n_migrations =

@@ -122,6 +122,19 @@ typedef struct tamis__store_ops {
     tamis_status (*order_page)(tamis_db *db, int64_t id, int64_t after, size_t limit,
                                int (*fn)(void *ctx, int64_t id, const char *doc), void *ctx);
 
+    /* Records of the acting modules (decisions, later notices and
+     * complaints): a JSON document per record, with its kind, a state and
+     * a time (key_us) as columns for queries. rec_page with id != 0 gives
+     * that record; otherwise those of `kind` after `after` (state < 0:
+     * any), in id order. */
+    tamis_status (*rec_insert)(tamis_db *db, const char *kind, int state, int64_t key_us,
+                               const char *doc, int64_t *id);
+    tamis_status (*rec_update)(tamis_db *db, int64_t id, int state, int64_t key_us,
+                               const char *doc);
+    tamis_status (*rec_page)(tamis_db *db, const char *kind, int state, int64_t id,
+                             int64_t after, size_t limit,
+                             int (*fn)(void *ctx, int64_t id, const char *doc), void *ctx);
+
     /* Change notification (see tamis__db_listen). */
     tamis_status (*listen)(tamis_db *db, int *fd);
     tamis_status (*notified)(tamis_db *db, int *changed);

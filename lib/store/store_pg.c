@@ -518,6 +518,57 @@ static tamis_status pg_order_page(tamis_db *db, int64_t id, int64_t after, size_
     return st;
 }
 
+/* ---- Records ---------------------------------------------------------------------- */
+
+static tamis_status pg_rec_insert(tamis_db *db, const char *kind, int state, int64_t key_us,
+                                 const char *doc, int64_t *id) {
+    PGresult *r;
+    tamis_status st = query((pg_db *)db, &r,
+                            "INSERT INTO records (kind, state, key_us, doc) VALUES ($1, $2, $3, $4) "
+                            "RETURNING id",
+                            "tiit", kind, (int64_t)state, key_us, doc);
+    if (st == TAMIS_OK) {
+        *id = cell_int(r, 0, 0);
+        PQclear(r);
+    }
+    return st;
+}
+
+static tamis_status pg_rec_update(tamis_db *db, int64_t id, int state, int64_t key_us,
+                                 const char *doc) {
+    PGresult *r;
+    tamis_status st = query((pg_db *)db, &r,
+                            "UPDATE records SET state = $2, key_us = $3, doc = $4 WHERE id = $1",
+                            "iiit", id, (int64_t)state, key_us, doc);
+    if (st != TAMIS_OK)
+        return st;
+    if (strcmp(PQcmdTuples(r), "0") == 0)
+        st = tamis__fail(&db->err, TAMIS_ERR_NOT_FOUND, "no record %lld", (long long)id);
+    PQclear(r);
+    return st;
+}
+
+static tamis_status pg_rec_page(tamis_db *db, const char *kind, int state, int64_t id,
+                               int64_t after, size_t limit,
+                               int (*fn)(void *ctx, int64_t id, const char *doc), void *ctx) {
+    PGresult *r;
+    tamis_status st =
+        id ? query((pg_db *)db, &r, "SELECT id, doc FROM records WHERE id = $1 AND kind = $2",
+                   "it", id, kind)
+           : query((pg_db *)db, &r,
+                   "SELECT id, doc FROM records WHERE kind = $1 AND ($2 < 0 OR state = $2) "
+                   "AND id > $3 ORDER BY id LIMIT $4",
+                   "tiii", kind, (int64_t)state, after, (int64_t)limit);
+    if (st != TAMIS_OK)
+        return st;
+    int n = PQntuples(r);
+    for (int i = 0; i < n && st == TAMIS_OK; i++)
+        if (fn(ctx, cell_int(r, i, 0), cell(r, i, 1)))
+            st = TAMIS_DONE;
+    PQclear(r);
+    return st;
+}
+
 /* ---- Notification -------------------------------------------------------------- */
 
 static tamis_status pg_listen(tamis_db *db, int *fd) {
@@ -572,6 +623,9 @@ static const tamis__store_ops pg_ops = {
     .order_insert = pg_order_insert,
     .order_update = pg_order_update,
     .order_page = pg_order_page,
+    .rec_insert = pg_rec_insert,
+    .rec_update = pg_rec_update,
+    .rec_page = pg_rec_page,
     .listen = pg_listen,
     .notified = pg_notified,
 };

@@ -24,6 +24,7 @@ enum {
     S_TOKEN_INSERT, S_TOKEN_SELECT, S_DATA_VERSION,
     S_AUDIT_INSERT, S_AUDIT_PAGE,
     S_ORDER_INSERT, S_ORDER_UPDATE, S_ORDER_ONE, S_ORDER_PAGE,
+    S_REC_INSERT, S_REC_UPDATE, S_REC_ONE, S_REC_PAGE,
     N_STMT
 };
 
@@ -80,6 +81,11 @@ static const char *const sql_text[N_STMT] = {
     [S_ORDER_UPDATE] = "UPDATE orders SET state = ?2, deadline_us = ?3, doc = ?4 WHERE id = ?1",
     [S_ORDER_ONE] = "SELECT id, doc FROM orders WHERE id = ?1",
     [S_ORDER_PAGE] = "SELECT id, doc FROM orders WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [S_REC_INSERT] = "INSERT INTO records (kind, state, key_us, doc) VALUES (?1, ?2, ?3, ?4)",
+    [S_REC_UPDATE] = "UPDATE records SET state = ?2, key_us = ?3, doc = ?4 WHERE id = ?1",
+    [S_REC_ONE] = "SELECT id, doc FROM records WHERE id = ?1 AND kind = ?2",
+    [S_REC_PAGE] = "SELECT id, doc FROM records WHERE kind = ?1 AND (?2 < 0 OR state = ?2) "
+                   "AND id > ?3 ORDER BY id LIMIT ?4",
 };
 
 typedef struct sq_db {
@@ -546,6 +552,40 @@ static tamis_status sq_order_page(tamis_db *db, int64_t id, int64_t after, size_
     return st ? st : run(d, s, order_row, &f);
 }
 
+/* ---- Records ---------------------------------------------------------------------- */
+
+static tamis_status sq_rec_insert(tamis_db *db, const char *kind, int state, int64_t key_us,
+                                 const char *doc, int64_t *id) {
+    sq_db *d = (sq_db *)db;
+    sqlite3_stmt *s;
+    tamis_status st = stmt(d, S_REC_INSERT, &s, "tiit", kind, (int64_t)state, key_us, doc);
+    if (st == TAMIS_OK && (st = run(d, s, NULL, NULL)) == TAMIS_OK)
+        *id = sqlite3_last_insert_rowid(d->h);
+    return st;
+}
+
+static tamis_status sq_rec_update(tamis_db *db, int64_t id, int state, int64_t key_us,
+                                 const char *doc) {
+    sq_db *d = (sq_db *)db;
+    sqlite3_stmt *s;
+    tamis_status st = stmt(d, S_REC_UPDATE, &s, "iiit", id, (int64_t)state, key_us, doc);
+    if (st == TAMIS_OK && (st = run(d, s, NULL, NULL)) == TAMIS_OK && sqlite3_changes(d->h) == 0)
+        st = tamis__fail(&db->err, TAMIS_ERR_NOT_FOUND, "no record %lld", (long long)id);
+    return st;
+}
+
+static tamis_status sq_rec_page(tamis_db *db, const char *kind, int state, int64_t id,
+                               int64_t after, size_t limit,
+                               int (*fn)(void *ctx, int64_t id, const char *doc), void *ctx) {
+    sq_db *d = (sq_db *)db;
+    sqlite3_stmt *s;
+    struct order_fwd f = {fn, ctx};
+    tamis_status st = id ? stmt(d, S_REC_ONE, &s, "it", id, kind)
+                         : stmt(d, S_REC_PAGE, &s, "tiii", kind, (int64_t)state, after,
+                                (int64_t)limit);
+    return st ? st : run(d, s, order_row, &f);
+}
+
 /* ---- Notification -------------------------------------------------------------- */
 
 /* PRAGMA data_version changes when another connection commits: a cheap
@@ -603,6 +643,9 @@ static const tamis__store_ops sqlite_ops = {
     .order_insert = sq_order_insert,
     .order_update = sq_order_update,
     .order_page = sq_order_page,
+    .rec_insert = sq_rec_insert,
+    .rec_update = sq_rec_update,
+    .rec_page = sq_rec_page,
     .listen = sq_listen,
     .notified = sq_notified,
 };

@@ -1608,6 +1608,89 @@ TAMIS_API tamis_status tamis_review_decide(tamis_db *db, const tamis_clock *cloc
                                            tamis_action action, const char *reason,
                                            int false_positive);
 
+/* ---- act: notices and complaints ---- */
+
+/* A notice (DSA Art 16) from a user or a trusted flagger (Art 22) about a
+ * piece of content: acknowledged on intake, decided, and its outcome sent
+ * to the notifier with the redress open to them. */
+typedef enum tamis_notice_state {
+    TAMIS_NOTICE_RECEIVED = 1,
+    TAMIS_NOTICE_DECIDED = 2
+} tamis_notice_state;
+
+typedef struct tamis_notice {
+    int64_t id;
+    const char *puid;           /* the content noticed */
+    const char *locator;        /* its URL or other locator */
+    const char *explanation;    /* why the notifier holds it illegal */
+    int trusted_flagger;        /* from a trusted flagger (Art 22) */
+    const char *notifier;       /* how to reach the notifier (kept out of reports) */
+    tamis_notice_state state;
+    double received_at, acknowledged_at, decided_at;
+    tamis_action action;        /* REMOVE, DISABLE or KEEP once decided */
+    const char *reason;
+    const char *outcome;        /* the text sent to the notifier, with redress */
+    void *doc_;
+} tamis_notice;
+
+/* Intake: records the notice and its acknowledgement (both at the clock's
+ * time); *id gets its number. */
+TAMIS_API tamis_status tamis_notice_receive(tamis_db *db, const tamis_clock *clock,
+                                            const char *actor, const tamis_notice *n,
+                                            int64_t *id);
+/* Decides it (REMOVE, DISABLE or KEEP, with a reason) and composes the
+ * outcome for the notifier (the decision, its reason, and the redress:
+ * the internal complaint system, out-of-court settlement, the courts). */
+TAMIS_API tamis_status tamis_notice_decide(tamis_db *db, const tamis_clock *clock,
+                                           const char *actor, int64_t id, tamis_action action,
+                                           const char *reason);
+TAMIS_API tamis_status tamis_notice_get(tamis_db *db, int64_t id, tamis_notice *out);
+TAMIS_API void tamis_notice_clear(tamis_notice *n);
+typedef int (*tamis_notice_cb)(void *ctx, const tamis_notice *n);
+TAMIS_API tamis_status tamis_notice_list(tamis_db *db, tamis_notice_cb cb, void *ctx);
+
+/* A complaint (TCO Art 10, DSA Art 20) by the content provider against a
+ * removal: either a decision (decision_id) or an executed removal order
+ * (order_id). It must be answered within two weeks (TCO Art 10(2));
+ * upheld, the content is reinstated. The provider is informed of the
+ * removal (TCO Art 11) unless the order withholds it. */
+typedef enum tamis_complaint_state {
+    TAMIS_COMPLAINT_OPEN = 1,
+    TAMIS_COMPLAINT_UPHELD = 2,   /* the removal was wrong: reinstated */
+    TAMIS_COMPLAINT_REJECTED = 3  /* the removal stands */
+} tamis_complaint_state;
+
+typedef struct tamis_complaint {
+    int64_t id;
+    int64_t decision_id, order_id; /* what it is against (one of them) */
+    const char *puid;
+    const char *grounds;           /* the provider's reasons */
+    tamis_complaint_state state;
+    double received_at, due_at, answered_at;
+    int answered_in_time;          /* answered by due_at */
+    int reinstated;
+    const char *answer;            /* the reasons given to the provider */
+    void *doc_;
+} tamis_complaint;
+
+#define TAMIS_COMPLAINT_DAYS 14
+
+TAMIS_API tamis_status tamis_complaint_receive(tamis_db *db, const tamis_clock *clock,
+                                               const char *actor, const tamis_complaint *c,
+                                               int64_t *id);
+/* Answers it: upheld (and the content reinstated: *reinstate is what the
+ * caller must do on its platform, recorded here) or rejected, with the
+ * reasons for the provider. */
+TAMIS_API tamis_status tamis_complaint_answer(tamis_db *db, const tamis_clock *clock,
+                                              const char *actor, int64_t id, int upheld,
+                                              const char *answer);
+TAMIS_API tamis_status tamis_complaint_get(tamis_db *db, int64_t id, tamis_complaint *out);
+TAMIS_API void tamis_complaint_clear(tamis_complaint *c);
+typedef int (*tamis_complaint_cb)(void *ctx, const tamis_complaint *c);
+TAMIS_API tamis_status tamis_complaint_list(tamis_db *db, tamis_complaint_cb cb, void *ctx);
+
+/* ---- act: transparency report ---- */
+
 /* ---- act: statements of reasons ---- */
 /* Statements of reasons (DSA Art. 17 and 24(5)): for every decision to
  * remove, disable or restrict content, an online platform sends the EU's

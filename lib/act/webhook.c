@@ -977,7 +977,8 @@ tamis_status tamis_webhook_deliver_due(tamis_webhook *wh, tamis_webhook_pass *re
                 due[ndue++] = wh->due[i];
     }
     pthread_mutex_unlock(&wh->mu);
-    qsort(due, ndue, sizeof *due, due_cmp);
+    if (ndue)
+        qsort(due, ndue, sizeof *due, due_cmp);
 
     int unreachable = 0;
     for (size_t i = 0; st == TAMIS_OK && i < ndue; i++) {
@@ -1126,7 +1127,8 @@ tamis_status tamis_webhook_list(tamis_webhook *wh, int state, tamis_webhook_even
         tamis__free(ev);
         return st;
     }
-    qsort(ev, cnt, sizeof *ev, event_cmp);
+    if (cnt)
+        qsort(ev, cnt, sizeof *ev, event_cmp);
     *out = ev;
     *n = cnt;
     return TAMIS_OK;

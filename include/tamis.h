@@ -1691,6 +1691,26 @@ TAMIS_API tamis_status tamis_complaint_list(tamis_db *db, tamis_complaint_cb cb,
 
 /* ---- act: transparency report ---- */
 
+/* The transparency report (TCO Art 7(3), DSA Art 15) for the period
+ * [from, to) in Unix seconds (from < to, at most 3660 days): items
+ * removed or disabled (decisions decided in the period, by signal type,
+ * by bank, automated or reviewed), removal orders received in the period
+ * (executed within the hour or late, time to removal, clock stops,
+ * rejections and their reasons), notices and complaints received in the
+ * period and their outcomes, reinstatements, and a series per UTC day.
+ * doc/transparency.md defines every field. Nothing personal is in it: no
+ * puid, no notifier, no complaint text; a rejection reason that holds an
+ * e-mail address, phone number or IP address is replaced by a note.
+ * *json (or *html) is a new NUL-terminated string the caller frees with
+ * free(); NULL on error. TAMIS_ERR_INVALID for a bad period. */
+TAMIS_API tamis_status tamis_report_json(tamis_db *db, double from, double to, char **json);
+
+/* The same report as one self-contained HTML page: inline CSS, inline
+ * SVG plots (items removed or disabled per day; the time-to-removal
+ * histogram of orders with the one-hour line), no scripts, no external
+ * resources. */
+TAMIS_API tamis_status tamis_report_html(tamis_db *db, double from, double to, char **html);
+
 /* ---- act: statements of reasons ---- */
 /* Statements of reasons (DSA Art. 17 and 24(5)): for every decision to
  * remove, disable or restrict content, an online platform sends the EU's

@@ -58,7 +58,7 @@ int cmd_serve(int argc, char **argv) {
         case 'C': cfg.thread_per_connection = 1; break;
         case 'L': {
             /* METHOD PATH ROLE per line: the docs' test compares them */
-            static const char *roles[] = {"none", "matcher", "curator", "admin"};
+            const char *const *roles = srv_role_names;
             size_t n;
             const route *rt = route_table(&n);
             for (size_t i = 0; i < n; i++)

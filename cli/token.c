@@ -10,7 +10,7 @@
 
 int cmd_token(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
-        fprintf(stderr, "usage: tamis token create --db URL --role matcher|curator|admin "
+        fprintf(stderr, "usage: tamis token create --db URL --role matcher|reviewer|curator|admin "
                         "[--label TEXT]\n");
         return EXIT_USAGE;
     }

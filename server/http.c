@@ -153,11 +153,15 @@ static struct {
 } token_cache[TOKEN_CACHE];
 static pthread_mutex_t token_mu = PTHREAD_MUTEX_INITIALIZER;
 
+const char *const srv_role_names[5] = {"none", "matcher", "reviewer", "curator", "admin"};
+
 static srv_role role_of(const char *name) {
     if (strcmp(name, "admin") == 0)
         return ROLE_ADMIN;
     if (strcmp(name, "curator") == 0)
         return ROLE_CURATOR;
+    if (strcmp(name, "reviewer") == 0)
+        return ROLE_REVIEWER;
     if (strcmp(name, "matcher") == 0)
         return ROLE_MATCHER;
     return ROLE_NONE;
@@ -175,6 +179,9 @@ static srv_role authenticate(req *r) {
         return ROLE_NONE;
     uint8_t hash[32];
     SHA256((const unsigned char *)tok, len, hash);
+    /* who, for the audit log: never the token, a prefix of its hash */
+    char hx[65];
+    tamis_hex_encode(hash, 32, hx);
     time_t now = time(NULL);
     unsigned slot = (unsigned)(hash[0] | hash[1] << 8) % TOKEN_CACHE;
     pthread_mutex_lock(&token_mu);
@@ -182,8 +189,10 @@ static srv_role authenticate(req *r) {
     if (now - token_cache[slot].at < TOKEN_TTL && memcmp(token_cache[slot].hash, hash, 32) == 0)
         cached = token_cache[slot].role;
     pthread_mutex_unlock(&token_mu);
-    if (cached != ROLE_NONE)
+    if (cached != ROLE_NONE) {
+        snprintf(r->who, sizeof r->who, "%s#%.12s", srv_role_names[cached], hx);
         return cached;
+    }
     tamis_db *db = srv_db(r);
     char role[32];
     if (!db || tamis_db_token_check(db, tok, role) != TAMIS_OK)
@@ -194,6 +203,7 @@ static srv_role authenticate(req *r) {
     token_cache[slot].role = rr;
     token_cache[slot].at = now;
     pthread_mutex_unlock(&token_mu);
+    snprintf(r->who, sizeof r->who, "%s#%.12s", srv_role_names[rr], hx);
     return rr;
 }
 
@@ -248,7 +258,7 @@ static void log_request(srv *s, const req *r, double secs) {
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    static const char *roles[] = {"none", "matcher", "curator", "admin"};
+    const char *const *roles = srv_role_names;
     json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:f,s:s}", "ts", ts, "method", r->method, "path",
                           r->path, "status", r->status, "ms", secs * 1000.0, "role",
                           roles[r->role]);

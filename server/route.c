@@ -34,6 +34,19 @@ static const route routes[] = {
     {"POST", "/c/bank/{}/signal", ROLE_CURATOR, h_signal_add},
     {"POST", "/c/bank/{}/import", ROLE_CURATOR, h_bank_import},
     {"GET", "/c/bank/{}/export", ROLE_CURATOR, h_bank_export},
+    {"POST", "/a/orders", ROLE_REVIEWER, h_order_receive},
+    {"GET", "/a/orders/due", ROLE_REVIEWER, h_orders_due},
+    {"GET", "/a/orders/{}", ROLE_REVIEWER, h_order_get},
+    {"POST", "/a/orders/{}/step", ROLE_REVIEWER, h_order_step},
+    {"GET", "/a/orders/{}/confirmation", ROLE_REVIEWER, h_order_confirmation},
+    {"GET", "/a/review", ROLE_REVIEWER, h_review_list},
+    {"POST", "/a/review/{}/claim", ROLE_REVIEWER, h_review_claim},
+    {"POST", "/a/review/{}/decide", ROLE_REVIEWER, h_review_decide},
+    {"POST", "/a/notices", ROLE_MATCHER, h_notice_receive},
+    {"POST", "/a/notices/{}/decide", ROLE_REVIEWER, h_notice_decide},
+    {"POST", "/a/complaints", ROLE_MATCHER, h_complaint_receive},
+    {"POST", "/a/complaints/{}/answer", ROLE_REVIEWER, h_complaint_answer},
+    {"GET", "/a/audit/verify", ROLE_ADMIN, h_audit_verify},
 };
 
 const route *route_table(size_t *n) {

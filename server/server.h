@@ -39,7 +39,15 @@ typedef struct srv_config {
 } srv_config;
 
 /* Roles, each allowed what the ones before it are. */
-typedef enum { ROLE_NONE = 0, ROLE_MATCHER = 1, ROLE_CURATOR = 2, ROLE_ADMIN = 3 } srv_role;
+typedef enum {
+    ROLE_NONE = 0,
+    ROLE_MATCHER = 1,
+    ROLE_REVIEWER = 2, /* the review queue, orders, notices, complaints */
+    ROLE_CURATOR = 3,
+    ROLE_ADMIN = 4
+} srv_role;
+
+extern const char *const srv_role_names[5];
 
 typedef struct srv srv;
 
@@ -50,6 +58,7 @@ typedef struct req {
     const char *method, *path;
     const char *params[4]; /* path segments matched by {} in the route */
     srv_role role;
+    char who[48];      /* the caller for the audit log: role#token-hash-prefix */
     /* The body: raw bytes for JSON, or the uploaded file of a multipart
      * form (field name in upload_field). */
     uint8_t *body;
@@ -130,6 +139,20 @@ void h_content_update(req *r);
 void h_content_delete(req *r);
 void h_signal_add(req *r);
 void h_bank_import(req *r);
+/* act.c: orders, the review queue, notices, complaints, the audit log */
+void h_order_receive(req *r);
+void h_order_get(req *r);
+void h_order_step(req *r);
+void h_order_confirmation(req *r);
+void h_orders_due(req *r);
+void h_review_list(req *r);
+void h_review_claim(req *r);
+void h_review_decide(req *r);
+void h_notice_receive(req *r);
+void h_notice_decide(req *r);
+void h_complaint_receive(req *r);
+void h_complaint_answer(req *r);
+void h_audit_verify(req *r);
 void h_bank_export(req *r);
 
 /* Routing. */

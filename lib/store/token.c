@@ -17,7 +17,7 @@
 #define TOKEN_BYTES 32
 #define ROLE_MAX 32
 
-static const char *const roles[] = {"matcher", "curator", "admin"};
+static const char *const roles[] = {"matcher", "reviewer", "curator", "admin"};
 
 static int role_ok(const char *role) {
     for (size_t i = 0; role && i < sizeof roles / sizeof roles[0]; i++)

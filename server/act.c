@@ -1,0 +1,392 @@
+/*
+ * act.c - /a: acting on matches within the law, over HTTP: removal
+ * orders and their clock (TCO Art 3), the review queue, notices (DSA Art
+ * 16), complaints (TCO Art 10, DSA Art 20), and the audit log's check.
+ * Thin: each handler checks its JSON, calls lib/act/ with the caller's
+ * identity (role and a prefix of its token's hash) as the audit actor,
+ * and answers with the record.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+static int64_t path_id(req *r, int i) {
+    char *end;
+    long long v = strtoll(r->params[i], &end, 10);
+    if (*end || v <= 0) {
+        reply_error(r, 400, "'%s' is not an id", r->params[i]);
+        return 0;
+    }
+    return (int64_t)v;
+}
+
+static tamis_db *db_or_503(req *r) {
+    tamis_db *db = srv_db(r);
+    if (!db)
+        reply_error(r, 503, "database unavailable");
+    return db;
+}
+
+static void reply_db(req *r, tamis_db *db, tamis_status st, const char *what) {
+    if (st == TAMIS_ERR_INVALID)
+        reply_error(r, 400, "%s", tamis_db_errmsg(db));
+    else if (st == TAMIS_ERR_EXISTS)
+        reply_error(r, 409, "%s", tamis_db_errmsg(db));
+    else if (st == TAMIS_ERR_NOT_FOUND)
+        reply_error(r, 404, "%s not found", what);
+    else
+        reply_status(r, st, what);
+}
+
+static const char *str(json_t *b, const char *k) { return json_string_value(json_object_get(b, k)); }
+
+/* ---- Orders ---------------------------------------------------------------------- */
+
+static const char *state_names[] = {"", "received", "clarification_requested", "force_majeure",
+                                    "executed", "rejected"};
+
+static json_t *order_json(const tamis_order *o) {
+    json_t *loc = json_loads(o->locators ? o->locators : "[]", 0, NULL);
+    return json_pack("{s:I,s:s,s:s,s:s,s:f,s:o,s:s?,s:s?,s:b,s:s,s:f,s:f,s:f,s:b,s:f,s:s?,s:s}",
+                     "id", (json_int_t)o->id, "authority", o->authority, "member_state",
+                     o->member_state, "reference", o->reference, "issued_at", o->issued_at,
+                     "locators", loc ? loc : json_array(), "reasons", o->reasons, "redress",
+                     o->redress, "withhold_information", o->withhold_information, "state",
+                     state_names[o->state], "received_at", o->received_at, "deadline",
+                     o->deadline, "executed_at", o->executed_at, "on_time", o->on_time,
+                     "clock_stopped_seconds", o->clock_stopped, "note", o->note, "receipt",
+                     o->receipt);
+}
+
+static void reply_order(req *r, tamis_db *db, int64_t id, int status) {
+    tamis_order o;
+    tamis_status st = tamis_order_get(db, id, &o);
+    if (st != TAMIS_OK) {
+        reply_db(r, db, st, "order");
+        return;
+    }
+    reply_json(r, status, order_json(&o));
+    tamis_order_clear(&o);
+}
+
+void h_order_receive(req *r) {
+    json_t *b = body_json(r);
+    tamis_db *db = db_or_503(r);
+    if (!b || !db) {
+        json_decref(b);
+        return;
+    }
+    tamis_order o;
+    memset(&o, 0, sizeof o);
+    o.authority = str(b, "authority");
+    o.member_state = str(b, "member_state");
+    o.reference = str(b, "reference");
+    o.issued_at = json_number_value(json_object_get(b, "issued_at"));
+    char *loc = json_object_get(b, "locators")
+                    ? json_dumps(json_object_get(b, "locators"), JSON_COMPACT | JSON_ENCODE_ANY)
+                    : NULL;
+    o.locators = loc;
+    o.reasons = str(b, "reasons");
+    o.redress = str(b, "redress");
+    o.withhold_information = json_is_true(json_object_get(b, "withhold_information"));
+    int64_t id;
+    tamis_status st = tamis_order_receive(db, NULL, r->who, &o, &id);
+    free(loc);
+    json_decref(b);
+    if (st != TAMIS_OK)
+        reply_db(r, db, st, "order");
+    else
+        reply_order(r, db, id, 201);
+}
+
+void h_order_get(req *r) {
+    int64_t id = path_id(r, 0);
+    tamis_db *db = db_or_503(r);
+    if (id && db)
+        reply_order(r, db, id, 200);
+}
+
+void h_order_step(req *r) {
+    int64_t id = path_id(r, 0);
+    json_t *b = id ? body_json(r) : NULL;
+    tamis_db *db = db_or_503(r);
+    if (!b || !db) {
+        json_decref(b);
+        return;
+    }
+    const char *to = str(b, "to");
+    tamis_order_state s = 0;
+    for (int i = 1; i <= 5 && to; i++)
+        if (strcmp(to, state_names[i]) == 0)
+            s = (tamis_order_state)i;
+    if (!s) {
+        reply_error(r, 400, "\"to\" is one of received, clarification_requested, "
+                            "force_majeure, executed, rejected");
+        json_decref(b);
+        return;
+    }
+    tamis_status st = tamis_order_step(db, NULL, r->who, id, s, str(b, "note"));
+    json_decref(b);
+    if (st != TAMIS_OK)
+        reply_db(r, db, st, "order");
+    else
+        reply_order(r, db, id, 200);
+}
+
+void h_order_confirmation(req *r) {
+    int64_t id = path_id(r, 0);
+    tamis_db *db = db_or_503(r);
+    if (!id || !db)
+        return;
+    char *json;
+    tamis_status st = tamis_order_confirmation(db, id, &json);
+    if (st != TAMIS_OK) {
+        reply_db(r, db, st, "order");
+        return;
+    }
+    reply_json(r, 200, json_loads(json, 0, NULL));
+    free(json);
+}
+
+static int add_order(void *ctx, const tamis_order *o) {
+    json_array_append_new(ctx, order_json(o));
+    return 0;
+}
+
+void h_orders_due(req *r) {
+    tamis_db *db = db_or_503(r);
+    if (!db)
+        return;
+    const char *w = arg(r, "within");
+    double within = w ? strtod(w, NULL) : 900;
+    json_t *list = json_array();
+    tamis_status st = tamis_order_due(db, NULL, within, add_order, list);
+    if (st != TAMIS_OK && st != TAMIS_DONE) {
+        json_decref(list);
+        reply_db(r, db, st, "orders");
+        return;
+    }
+    reply_json(r, 200, json_pack("{s:o}", "orders", list));
+}
+
+/* ---- The review queue ------------------------------------------------------------- */
+
+static const char *action_names[] = {"none", "remove", "disable", "review", "keep", "escalate"};
+
+static json_t *decision_json(const tamis_decision *d) {
+    return json_pack("{s:I,s:s?,s:s?,s:I,s:s?,s:s?,s:i,s:s,s:s,s:b,s:b,s:s?,s:s?,s:s?,s:f,s:f}",
+                     "id", (json_int_t)d->id, "puid", d->puid, "bank", d->bank, "content_id",
+                     (json_int_t)d->content_id, "signal_type", d->signal_type, "variant",
+                     d->variant, "distance", d->distance, "action", action_names[d->action],
+                     "state", d->state == TAMIS_DECISION_PENDING ? "pending" : "decided",
+                     "automated_detection", d->automated_detection, "automated_decision",
+                     d->automated_decision, "claimed_by", d->claimed_by, "reviewer", d->reviewer,
+                     "reason", d->reason, "created_at", d->created_at, "decided_at", d->decided_at);
+}
+
+static int add_decision(void *ctx, const tamis_decision *d) {
+    json_array_append_new(ctx, decision_json(d));
+    return json_array_size(ctx) >= 1000;
+}
+
+void h_review_list(req *r) {
+    tamis_db *db = db_or_503(r);
+    if (!db)
+        return;
+    json_t *list = json_array();
+    tamis_status st = tamis_decision_list(db, TAMIS_DECISION_PENDING, add_decision, list);
+    if (st != TAMIS_OK && st != TAMIS_DONE) {
+        json_decref(list);
+        reply_db(r, db, st, "review queue");
+        return;
+    }
+    reply_json(r, 200, json_pack("{s:o}", "pending", list));
+}
+
+static void reply_decision(req *r, tamis_db *db, int64_t id) {
+    tamis_decision d;
+    tamis_status st = tamis_decision_get(db, id, &d);
+    if (st != TAMIS_OK) {
+        reply_db(r, db, st, "decision");
+        return;
+    }
+    reply_json(r, 200, decision_json(&d));
+    tamis_decision_clear(&d);
+}
+
+void h_review_claim(req *r) {
+    int64_t id = path_id(r, 0);
+    tamis_db *db = db_or_503(r);
+    if (!id || !db)
+        return;
+    const char *l = arg(r, "lease");
+    tamis_status st = tamis_review_claim(db, NULL, r->who, id, l ? strtod(l, NULL) : 900);
+    if (st != TAMIS_OK)
+        reply_db(r, db, st, "decision");
+    else
+        reply_decision(r, db, id);
+}
+
+void h_review_decide(req *r) {
+    int64_t id = path_id(r, 0);
+    json_t *b = id ? body_json(r) : NULL;
+    tamis_db *db = db_or_503(r);
+    if (!b || !db) {
+        json_decref(b);
+        return;
+    }
+    const char *a = str(b, "action");
+    tamis_action act = TAMIS_ACTION_NONE;
+    for (int i = 1; i <= 5 && a; i++)
+        if (strcmp(a, action_names[i]) == 0)
+            act = (tamis_action)i;
+    tamis_status st = tamis_review_decide(db, NULL, r->who, id, act, str(b, "reason"),
+                                          json_is_true(json_object_get(b, "false_positive")));
+    json_decref(b);
+    if (st != TAMIS_OK)
+        reply_db(r, db, st, "decision");
+    else
+        reply_decision(r, db, id);
+}
+
+/* ---- Notices and complaints ------------------------------------------------------- */
+
+static void reply_notice(req *r, tamis_db *db, int64_t id, int status) {
+    tamis_notice n;
+    tamis_status st = tamis_notice_get(db, id, &n);
+    if (st != TAMIS_OK) {
+        reply_db(r, db, st, "notice");
+        return;
+    }
+    /* the notifier's contact stays out of answers */
+    reply_json(r, status,
+               json_pack("{s:I,s:s?,s:s?,s:b,s:s,s:f,s:f,s:s?,s:s?,s:s?}", "id",
+                         (json_int_t)n.id, "puid", n.puid, "locator", n.locator,
+                         "trusted_flagger", n.trusted_flagger, "state",
+                         n.state == TAMIS_NOTICE_RECEIVED ? "received" : "decided",
+                         "acknowledged_at", n.acknowledged_at, "decided_at", n.decided_at,
+                         "action", n.state == TAMIS_NOTICE_DECIDED ? action_names[n.action] : NULL,
+                         "reason", n.reason, "outcome", n.outcome));
+    tamis_notice_clear(&n);
+}
+
+void h_notice_receive(req *r) {
+    json_t *b = body_json(r);
+    tamis_db *db = db_or_503(r);
+    if (!b || !db) {
+        json_decref(b);
+        return;
+    }
+    tamis_notice n;
+    memset(&n, 0, sizeof n);
+    n.puid = str(b, "puid");
+    n.locator = str(b, "locator");
+    n.explanation = str(b, "explanation");
+    n.trusted_flagger = json_is_true(json_object_get(b, "trusted_flagger"));
+    n.notifier = str(b, "notifier");
+    int64_t id;
+    tamis_status st = tamis_notice_receive(db, NULL, r->who, &n, &id);
+    json_decref(b);
+    if (st != TAMIS_OK)
+        reply_db(r, db, st, "notice");
+    else
+        reply_notice(r, db, id, 201);
+}
+
+void h_notice_decide(req *r) {
+    int64_t id = path_id(r, 0);
+    json_t *b = id ? body_json(r) : NULL;
+    tamis_db *db = db_or_503(r);
+    if (!b || !db) {
+        json_decref(b);
+        return;
+    }
+    const char *a = str(b, "action");
+    tamis_action act = TAMIS_ACTION_NONE;
+    for (int i = 1; i <= 5 && a; i++)
+        if (strcmp(a, action_names[i]) == 0)
+            act = (tamis_action)i;
+    tamis_status st = tamis_notice_decide(db, NULL, r->who, id, act, str(b, "reason"));
+    json_decref(b);
+    if (st != TAMIS_OK)
+        reply_db(r, db, st, "notice");
+    else
+        reply_notice(r, db, id, 200);
+}
+
+static void reply_complaint(req *r, tamis_db *db, int64_t id, int status) {
+    tamis_complaint c;
+    tamis_status st = tamis_complaint_get(db, id, &c);
+    if (st != TAMIS_OK) {
+        reply_db(r, db, st, "complaint");
+        return;
+    }
+    static const char *cs[] = {"", "open", "upheld", "rejected"};
+    reply_json(r, status,
+               json_pack("{s:I,s:I,s:I,s:s,s:f,s:f,s:f,s:b,s:b,s:s?}", "id", (json_int_t)c.id,
+                         "decision_id", (json_int_t)c.decision_id, "order_id",
+                         (json_int_t)c.order_id, "state", cs[c.state], "received_at",
+                         c.received_at, "due_at", c.due_at, "answered_at", c.answered_at,
+                         "answered_in_time", c.answered_in_time, "reinstated", c.reinstated,
+                         "answer", c.answer));
+    tamis_complaint_clear(&c);
+}
+
+void h_complaint_receive(req *r) {
+    json_t *b = body_json(r);
+    tamis_db *db = db_or_503(r);
+    if (!b || !db) {
+        json_decref(b);
+        return;
+    }
+    tamis_complaint c;
+    memset(&c, 0, sizeof c);
+    c.decision_id = (int64_t)json_integer_value(json_object_get(b, "decision_id"));
+    c.order_id = (int64_t)json_integer_value(json_object_get(b, "order_id"));
+    c.puid = str(b, "puid");
+    c.grounds = str(b, "grounds");
+    int64_t id;
+    tamis_status st = tamis_complaint_receive(db, NULL, r->who, &c, &id);
+    json_decref(b);
+    if (st != TAMIS_OK)
+        reply_db(r, db, st, "complaint");
+    else
+        reply_complaint(r, db, id, 201);
+}
+
+void h_complaint_answer(req *r) {
+    int64_t id = path_id(r, 0);
+    json_t *b = id ? body_json(r) : NULL;
+    tamis_db *db = db_or_503(r);
+    if (!b || !db) {
+        json_decref(b);
+        return;
+    }
+    tamis_status st = tamis_complaint_answer(db, NULL, r->who, id,
+                                             json_is_true(json_object_get(b, "upheld")),
+                                             str(b, "answer"));
+    json_decref(b);
+    if (st != TAMIS_OK)
+        reply_db(r, db, st, "complaint");
+    else
+        reply_complaint(r, db, id, 200);
+}
+
+/* ---- The audit log ------------------------------------------------------------------ */
+
+void h_audit_verify(req *r) {
+    tamis_db *db = db_or_503(r);
+    if (!db)
+        return;
+    tamis_audit_report rep;
+    tamis_status st = tamis_audit_verify(db, &rep);
+    if (st != TAMIS_OK && st != TAMIS_ERR_CORRUPT) {
+        reply_db(r, db, st, "audit log");
+        return;
+    }
+    reply_json(r, 200,
+               json_pack("{s:b,s:I,s:s,s:I,s:s}", "intact", st == TAMIS_OK, "entries",
+                         (json_int_t)rep.entries, "head", rep.head, "first_bad",
+                         (json_int_t)rep.first_bad, "problem", rep.problem));
+}

@@ -1,0 +1,150 @@
+/*
+ * test_api_act.c - /a over real HTTP on loopback, on SQLite and
+ * PostgreSQL: removal orders and their confirmation, the review queue
+ * with claims, notices, complaints, the audit log's check, and who may do
+ * what (a reviewer role between matcher and curator).
+ */
+#include <jansson.h>
+#include <unistd.h>
+
+#include "../test.h"
+#include "client.h"
+#include "tamis.h"
+
+static int call(int port, const char *method, const char *path, const char *tok,
+                const char *json, json_t **out) {
+    http_resp r;
+    ASSERT_EQ(http_do(port, method, path, tok, json ? "application/json" : NULL, json,
+                      json ? strlen(json) : 0, &r),
+              0);
+    if (out)
+        *out = json_loads(r.body, 0, NULL);
+    free(r.body);
+    return r.status;
+}
+
+static void t_act(const char *db) {
+    char *admin = make_token(db, "admin"), *rev = make_token(db, "reviewer"),
+         *match = make_token(db, "matcher");
+    server_proc s;
+    server_start(&s, db, NULL);
+    json_t *j;
+    char path[256], body[1024];
+    /* a removal order: received, executed, confirmed */
+    snprintf(body, sizeof body,
+             "{\"authority\":\"Politie\",\"member_state\":\"NL\",\"reference\":\"NL-%d\","
+             "\"issued_at\":1767225600,\"locators\":[\"https://p.example/v/1\"],"
+             "\"reasons\":\"Art 2(7)(c)\",\"redress\":\"court of The Hague\"}",
+             (int)getpid());
+    ASSERT_EQ(call(s.port, "POST", "/a/orders", match, body, NULL), 403);
+    ASSERT_EQ(call(s.port, "POST", "/a/orders", rev, body, &j), 201);
+    long long oid = json_integer_value(json_object_get(j, "id"));
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "state")), "received");
+    double recv = json_real_value(json_object_get(j, "received_at"));
+    ASSERT(json_real_value(json_object_get(j, "deadline")) - recv == 3600.0);
+    json_decref(j);
+    ASSERT_EQ(call(s.port, "POST", "/a/orders", rev, "{\"authority\":\"x\"}", NULL), 400);
+    ASSERT_EQ(call(s.port, "GET", "/a/orders/due?within=7200", rev, NULL, &j), 200);
+    int listed = 0;
+    for (size_t i = 0; i < json_array_size(json_object_get(j, "orders")); i++)
+        listed |= json_integer_value(json_object_get(
+                      json_array_get(json_object_get(j, "orders"), i), "id")) == oid;
+    ASSERT(listed);
+    json_decref(j);
+    snprintf(path, sizeof path, "/a/orders/%lld/step", oid);
+    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"to\":\"sideways\"}", NULL), 400);
+    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"to\":\"executed\"}", &j), 200);
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "state")), "executed");
+    ASSERT(json_is_true(json_object_get(j, "on_time")));
+    json_decref(j);
+    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"to\":\"executed\"}", NULL), 400);
+    snprintf(path, sizeof path, "/a/orders/%lld/confirmation", oid);
+    ASSERT_EQ(call(s.port, "GET", path, rev, NULL, &j), 200);
+    ASSERT(json_is_true(json_object_get(j, "within_one_hour")));
+    json_decref(j);
+    ASSERT_EQ(call(s.port, "GET", "/a/orders/999999999", rev, NULL, NULL), 404);
+    /* the review queue: a decision queued by the library, then claimed */
+    char err[256], bank[64];
+    tamis_db *h;
+    ASSERT_OK(tamis_db_open(db, &h, err, sizeof err));
+    snprintf(bank, sizeof bank, "ACT_%d_%d", (int)getpid(), rand() % 100000);
+    tamis_bank b;
+    memset(&b, 0, sizeof b);
+    b.name = bank;
+    b.enabled_ratio = 1;
+    ASSERT_OK(tamis_db_bank_create(h, &b));
+    tamis_decision d;
+    memset(&d, 0, sizeof d);
+    d.puid = "upload-1";
+    d.bank = bank;
+    d.content_id = 1;
+    d.signal_type = "pdq";
+    d.distance = 12;
+    int64_t did;
+    ASSERT_OK(tamis_decision_record(h, NULL, "matcher", &d, &did, NULL));
+    tamis_db_close(h);
+    ASSERT_EQ(call(s.port, "GET", "/a/review", rev, NULL, &j), 200);
+    ASSERT_GE(json_array_size(json_object_get(j, "pending")), 1);
+    json_decref(j);
+    snprintf(path, sizeof path, "/a/review/%lld/claim", (long long)did);
+    ASSERT_EQ(call(s.port, "POST", path, rev, NULL, &j), 200);
+    ASSERT(strncmp(json_string_value(json_object_get(j, "claimed_by")), "reviewer#", 9) == 0);
+    json_decref(j);
+    ASSERT_EQ(call(s.port, "POST", path, admin, NULL, NULL), 409); /* another holds it */
+    snprintf(path, sizeof path, "/a/review/%lld/decide", (long long)did);
+    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"action\":\"remove\"}", NULL), 400); /* reason */
+    ASSERT_EQ(call(s.port, "POST", path, rev,
+                   "{\"action\":\"remove\",\"reason\":\"same video as the bank's\"}", &j),
+              200);
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "action")), "remove");
+    ASSERT(!json_is_true(json_object_get(j, "automated_decision")));
+    json_decref(j);
+    /* a complaint against it, upheld */
+    snprintf(body, sizeof body, "{\"decision_id\":%lld,\"grounds\":\"satire\"}", (long long)did);
+    ASSERT_EQ(call(s.port, "POST", "/a/complaints", match, body, &j), 201);
+    long long cid = json_integer_value(json_object_get(j, "id"));
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "state")), "open");
+    json_decref(j);
+    snprintf(path, sizeof path, "/a/complaints/%lld/answer", cid);
+    ASSERT_EQ(call(s.port, "POST", path, match, "{\"upheld\":true,\"answer\":\"x\"}", NULL), 403);
+    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"upheld\":true,\"answer\":\"satire indeed\"}", &j),
+              200);
+    ASSERT(json_is_true(json_object_get(j, "reinstated")));
+    json_decref(j);
+    /* a notice from a trusted flagger: the contact never comes back */
+    ASSERT_EQ(call(s.port, "POST", "/a/notices", match,
+                   "{\"puid\":\"post-3\",\"explanation\":\"recruitment video\","
+                   "\"trusted_flagger\":true,\"notifier\":\"tf@example.org\"}",
+                   &j),
+              201);
+    long long nid = json_integer_value(json_object_get(j, "id"));
+    ASSERT(json_object_get(j, "notifier") == NULL);
+    json_decref(j);
+    snprintf(path, sizeof path, "/a/notices/%lld/decide", nid);
+    ASSERT_EQ(call(s.port, "POST", path, rev,
+                   "{\"action\":\"disable\",\"reason\":\"recruitment material\"}", &j),
+              200);
+    ASSERT(strstr(json_string_value(json_object_get(j, "outcome")), "disabled") != NULL);
+    json_decref(j);
+    /* the audit log: admins only, intact, and it holds all of the above */
+    ASSERT_EQ(call(s.port, "GET", "/a/audit/verify", rev, NULL, NULL), 403);
+    ASSERT_EQ(call(s.port, "GET", "/a/audit/verify", admin, NULL, &j), 200);
+    ASSERT(json_is_true(json_object_get(j, "intact")));
+    ASSERT_GE(json_integer_value(json_object_get(j, "entries")), 8);
+    json_decref(j);
+    ASSERT_EQ(server_stop(&s), 0);
+    free(admin), free(rev), free(match);
+}
+
+TEST(api_act_orders_review_notices_complaints_audit) {
+    char urls[2][4096];
+    int n = backends(urls);
+    for (int i = 0; i < n; i++) {
+        char db[8300];
+        if (strncmp(urls[i], "postgres", 8) == 0)
+            snprintf(db, sizeof db, "%s", urls[i]);
+        else
+            snprintf(db, sizeof db, "%s/act.db", tmp_dir());
+        t_act(db);
+    }
+}

@@ -66,7 +66,62 @@ void metrics_match(const char *bank, const char *type) {
     pthread_mutex_unlock(&mu);
 }
 
-char *metrics_render(tamis_matcher *m, size_t *len) {
+/* Removal orders: open, late, executed on time or not, and the time to
+ * removal (TCO Art 3: one hour from receipt, less the clock's stops). */
+typedef struct {
+    double now;
+    unsigned long long open, overdue, on_time, late, rejected;
+    unsigned long long bucket[6]; /* <= 600, 1800, 3600, 7200, 86400 s, +Inf */
+    double sum;
+} order_stats;
+
+static int order_stat(void *ctx, const tamis_order *o) {
+    order_stats *s = ctx;
+    static const double le[5] = {600, 1800, 3600, 7200, 86400};
+    if (o->state == TAMIS_ORDER_EXECUTED) {
+        double t = o->executed_at - o->received_at - o->clock_stopped;
+        s->sum += t;
+        for (int i = 0; i < 6; i++)
+            if (i == 5 || t <= le[i])
+                s->bucket[i]++;
+        if (o->on_time)
+            s->on_time++;
+        else
+            s->late++;
+    } else if (o->state == TAMIS_ORDER_REJECTED) {
+        s->rejected++;
+    } else {
+        s->open++;
+        if (o->state == TAMIS_ORDER_RECEIVED && o->deadline < s->now)
+            s->overdue++;
+    }
+    return 0;
+}
+
+static void order_metrics(FILE *f, tamis_db *db) {
+    order_stats s;
+    memset(&s, 0, sizeof s);
+    s.now = tamis_clock_now(NULL);
+    if (!db || tamis_order_list(db, order_stat, &s) != TAMIS_OK)
+        return;
+    fprintf(f, "# HELP tamis_orders Removal orders by state.\n# TYPE tamis_orders gauge\n"
+               "tamis_orders{state=\"open\"} %llu\ntamis_orders{state=\"overdue\"} %llu\n"
+               "tamis_orders{state=\"executed_on_time\"} %llu\n"
+               "tamis_orders{state=\"executed_late\"} %llu\n"
+               "tamis_orders{state=\"rejected\"} %llu\n",
+            s.open, s.overdue, s.on_time, s.late, s.rejected);
+    static const char *le[6] = {"600", "1800", "3600", "7200", "86400", "+Inf"};
+    fprintf(f, "# HELP tamis_order_time_to_removal_seconds From receipt to removal, "
+               "less the clock's stops.\n# TYPE tamis_order_time_to_removal_seconds histogram\n");
+    for (int i = 0; i < 6; i++)
+        fprintf(f, "tamis_order_time_to_removal_seconds_bucket{le=\"%s\"} %llu\n", le[i],
+                s.bucket[i]);
+    fprintf(f, "tamis_order_time_to_removal_seconds_sum %.3f\n"
+               "tamis_order_time_to_removal_seconds_count %llu\n",
+            s.sum, s.on_time + s.late);
+}
+
+char *metrics_render(tamis_matcher *m, tamis_db *db, size_t *len) {
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     if (!f)
@@ -104,6 +159,7 @@ char *metrics_render(tamis_matcher *m, size_t *len) {
     fprintf(f, "# HELP tamis_change_seq Change-log position applied.\n"
                "# TYPE tamis_change_seq gauge\ntamis_change_seq %lld\n",
             (long long)tamis_matcher_seq(m));
+    order_metrics(f, db);
     if (fclose(f) != 0) {
         free(buf);
         return NULL;

@@ -169,7 +169,7 @@ const route *route_table(size_t *n);
 /* Metrics (metrics.c). */
 void metrics_request(const char *rt, int status, double seconds);
 void metrics_match(const char *bank, const char *signal_type);
-char *metrics_render(tamis_matcher *m, size_t *len);
+char *metrics_render(tamis_matcher *m, tamis_db *db, size_t *len);
 
 /* Runs the service until SIGTERM/SIGINT; returns a process exit status. */
 int srv_run(const srv_config *cfg);

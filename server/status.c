@@ -35,7 +35,7 @@ void h_status(req *r) {
 
 void h_metrics(req *r) {
     size_t len;
-    char *t = metrics_render(srv_matcher(r), &len);
+    char *t = metrics_render(srv_matcher(r), srv_db(r), &len);
     if (!t) {
         reply_error(r, 500, "out of memory");
         return;

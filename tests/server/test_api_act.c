@@ -4,6 +4,8 @@
  * with claims, notices, complaints, the audit log's check, and who may do
  * what (a reviewer role between matcher and curator).
  */
+#include <stdlib.h>
+
 #include <jansson.h>
 #include <unistd.h>
 
@@ -63,6 +65,15 @@ static void t_act(const char *db) {
     ASSERT(json_is_true(json_object_get(j, "within_one_hour")));
     json_decref(j);
     ASSERT_EQ(call(s.port, "GET", "/a/orders/999999999", rev, NULL, NULL), 404);
+    /* time to removal in the metrics */
+    http_resp mr;
+    ASSERT_EQ(http_do(s.port, "GET", "/metrics", match, NULL, NULL, 0, &mr), 0);
+    ASSERT_EQ(mr.status, 200);
+    const char *on = strstr(mr.body, "tamis_orders{state=\"executed_on_time\"} ");
+    ASSERT(on != NULL);
+    ASSERT_GE(atoi(on + strlen("tamis_orders{state=\"executed_on_time\"} ")), 1);
+    ASSERT(strstr(mr.body, "tamis_order_time_to_removal_seconds_bucket{le=\"3600\"} ") != NULL);
+    free(mr.body);
     /* the review queue: a decision queued by the library, then claimed */
     char err[256], bank[64];
     tamis_db *h;

@@ -461,7 +461,9 @@ static char *slurp(const char *path, size_t *len) {
                 break;
             got += (size_t)r;
         }
-        if (b && got != n) {
+        if (!b) {
+            errno = ENOMEM;
+        } else if (got != n) {
             tamis__free(b);
             b = NULL;
             errno = EIO;
@@ -862,7 +864,9 @@ static void set_text(char *dst, size_t cap, const char *src) {
 }
 
 /* One POST of the record's body. Returns the HTTP status (0: none came)
- * and whether it delivered; `error` gets what went wrong. */
+ * and whether it delivered; `error` gets what went wrong. Returns -1 when
+ * no request could be made for a reason of ours (memory): that is not an
+ * attempt. */
 static int post(tamis_webhook *wh, const tamis__webhook_record *r, int *delivered,
                 char error[TAMIS_WEBHOOK_ERROR_MAX + 1]) {
     *delivered = 0;
@@ -872,7 +876,7 @@ static int post(tamis_webhook *wh, const tamis__webhook_record *r, int *delivere
     if (tamis_webhook_sign(wh->secret, wh->secret_len, ts, r->body, r->body_len, sig) !=
         TAMIS_OK) {
         set_text(error, TAMIS_WEBHOOK_ERROR_MAX + 1, "cannot sign the event");
-        return 0;
+        return -1;
     }
     char h_id[64], h_type[96], h_ts[48], h_sig[96];
     snprintf(h_id, sizeof h_id, "Tamis-Event-Id: %s", r->id);
@@ -887,7 +891,7 @@ static int post(tamis_webhook *wh, const tamis__webhook_record *r, int *delivere
         if (!n) {
             curl_slist_free_all(hdrs);
             set_text(error, TAMIS_WEBHOOK_ERROR_MAX + 1, "out of memory");
-            return 0;
+            return -1;
         }
         hdrs = n;
     }
@@ -1001,6 +1005,11 @@ tamis_status tamis_webhook_deliver_due(tamis_webhook *wh, tamis_webhook_pass *re
         int delivered;
         char error[TAMIS_WEBHOOK_ERROR_MAX + 1];
         int code = post(wh, &rec, &delivered, error);
+        if (code < 0) {
+            st = tamis__fail(&wh->err, TAMIS_ERR_NOMEM, "%s: %s", rec.id, error);
+            tamis__free(buf);
+            break;
+        }
         r.attempted++;
         int64_t t = now_us(wh);
         rec.attempts++;

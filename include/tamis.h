@@ -1923,6 +1923,20 @@ TAMIS_API tamis_status tamis_sor_find_personal_data(const char *text, size_t len
                                                     const char **what, size_t *offset);
 
 
+/* The statement of reasons for decision `id` (removed or disabled; a
+ * pending or kept decision restricts nothing and has none), as the
+ * database's JSON: illegal content under Regulation 2021/784, category
+ * public security with the keyword terrorist content, source voluntary
+ * (own-initiative hash matching), automated detection, a decision fully
+ * automated or not, and facts that say which bank, item, signal, variant
+ * and distance caused it. content_types (TAMIS_SOR_CONTENT_*; 0: from the
+ * signal type) and content_date (0: the decision's date) are the
+ * platform's to give. *json is malloc'd; problem (may be NULL) says what
+ * failed the database's rules. */
+TAMIS_API tamis_status tamis_decision_statement(tamis_db *db, int64_t id, unsigned content_types,
+                                                int64_t content_date, char **json,
+                                                tamis_sor_problem *problem);
+
 /* ---- act: preservation ---- */
 
 /*

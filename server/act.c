@@ -250,6 +250,27 @@ void h_review_decide(req *r) {
         reply_decision(r, db, id);
 }
 
+void h_decision_statement(req *r) {
+    int64_t id = path_id(r, 0);
+    tamis_db *db = id ? db_or_503(r) : NULL;
+    if (!db)
+        return;
+    const char *cd = arg(r, "content_date");
+    char *json = NULL;
+    tamis_sor_problem p;
+    memset(&p, 0, sizeof p);
+    tamis_status st = tamis_decision_statement(db, id, 0, cd ? strtoll(cd, NULL, 10) : 0, &json, &p);
+    if (st != TAMIS_OK) {
+        if (p.field[0])
+            reply_error(r, 422, "statement of reasons: %s: %s", p.field, p.message);
+        else
+            reply_db(r, db, st, "decision");
+        return;
+    }
+    reply_json(r, 200, json_loads(json, 0, NULL));
+    free(json);
+}
+
 /* ---- Notices and complaints ------------------------------------------------------- */
 
 static void reply_notice(req *r, tamis_db *db, int64_t id, int status) {

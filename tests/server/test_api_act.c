@@ -110,6 +110,12 @@ static void t_act(const char *db) {
     ASSERT_STR_EQ(json_string_value(json_object_get(j, "action")), "remove");
     ASSERT(!json_is_true(json_object_get(j, "automated_decision")));
     json_decref(j);
+    snprintf(path, sizeof path, "/a/decisions/%lld/statement", (long long)did);
+    ASSERT_EQ(call(s.port, "GET", path, rev, NULL, &j), 200);
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "puid")), "upload-1");
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "automated_decision")),
+                  "AUTOMATED_DECISION_NOT_AUTOMATED");
+    json_decref(j);
     /* a complaint against it, upheld */
     snprintf(body, sizeof body, "{\"decision_id\":%lld,\"grounds\":\"satire\"}", (long long)did);
     ASSERT_EQ(call(s.port, "POST", "/a/complaints", match, body, &j), 201);

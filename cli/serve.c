@@ -26,6 +26,9 @@ int cmd_serve(int argc, char **argv) {
                                        {"no-snapshot", no_argument, NULL, 'N'},
                                        {"fetch-allow", required_argument, NULL, 'A'},
                                        {"thread-per-connection", no_argument, NULL, 'C'},
+                                       {"webhook-url", required_argument, NULL, 'W'},
+                                       {"webhook-secret-file", required_argument, NULL, 'K'},
+                                       {"webhook-dir", required_argument, NULL, 'O'},
                                        {"fetch-private", no_argument, NULL, 'P'},
                                        {"fetch-max-bytes", required_argument, NULL, 'M'},
                                        {"fetch-timeout", required_argument, NULL, 'F'},
@@ -56,6 +59,9 @@ int cmd_serve(int argc, char **argv) {
         case 'A': cfg.fetch_allow = optarg; break;
         case 'P': cfg.fetch_private = 1; break;
         case 'C': cfg.thread_per_connection = 1; break;
+        case 'W': cfg.webhook_url = optarg; break;
+        case 'K': cfg.webhook_secret_file = optarg; break;
+        case 'O': cfg.webhook_dir = optarg; break;
         case 'L': {
             /* METHOD PATH ROLE per line: the docs' test compares them */
             const char *const *roles = srv_role_names;
@@ -119,6 +125,9 @@ int cmd_serve(int argc, char **argv) {
                    "  --fetch-max-bytes N   (default: --max-upload)\n"
                    "  --fetch-timeout S     whole transfer (default 10)\n"
                    "  --thread-per-connection  a thread per connection instead of the epoll pool\n"
+                   "  --webhook-url URL     announce decisions (/m/match?puid=) to the platform,\n"
+                   "                        signed; with --webhook-secret-file F and\n"
+                   "                        --webhook-dir DIR (the outbox, kept across restarts)\n"
                    "  --quiet               no JSON request log on stderr\n");
             return EXIT_OK;
         default: return EXIT_USAGE;

@@ -411,3 +411,55 @@ void h_audit_verify(req *r) {
                          (json_int_t)rep.entries, "head", rep.head, "first_bad",
                          (json_int_t)rep.first_bad, "problem", rep.problem));
 }
+
+/* ---- Acting on the matches of /m/match ------------------------------------------ */
+
+void act_on_matches(req *r, const char *puid, json_t *matches) {
+    tamis_db *db = srv_db(r);
+    tamis_webhook *wh = srv_webhook(r);
+    size_t i;
+    json_t *m;
+    if (!db)
+        return;
+    json_array_foreach(matches, i, m) {
+        tamis_decision d;
+        memset(&d, 0, sizeof d);
+        d.puid = puid;
+        d.bank = str(m, "bank");
+        d.content_id = (int64_t)json_integer_value(json_object_get(m, "bank_content_id"));
+        d.signal_type = str(m, "signal_type");
+        d.variant = str(m, "variant");
+        d.distance = (int)json_integer_value(json_object_get(m, "distance"));
+        int64_t id = 0;
+        tamis_action a = TAMIS_ACTION_NONE;
+        tamis_status st = tamis_decision_record(db, NULL, r->who[0] ? r->who : "matcher", &d, &id, &a);
+        if (st == TAMIS_DONE) {
+            json_object_set_new(m, "action", json_string("none"));
+            continue;
+        }
+        if (st != TAMIS_OK) {
+            json_object_set_new(m, "decision_error", json_string(tamis_db_errmsg(db)));
+            continue;
+        }
+        json_object_set_new(m, "decision_id", json_integer(id));
+        json_object_set_new(m, "action", json_string(action_names[a]));
+        if (!wh)
+            continue;
+        /* the platform's action endpoint learns of it, signed, at least once */
+        json_t *ev = json_pack("{s:I,s:s,s:s,s:s?,s:I,s:s?,s:s?,s:i,s:b}", "decision_id",
+                               (json_int_t)id, "puid", puid, "action", action_names[a], "bank",
+                               d.bank, "content_id", (json_int_t)d.content_id, "signal_type",
+                               d.signal_type, "variant", d.variant, "distance", d.distance,
+                               "automated_decision", a != TAMIS_ACTION_REVIEW);
+        char *body = json_dumps(ev, JSON_COMPACT);
+        json_decref(ev);
+        char evid[TAMIS_WEBHOOK_ID_LEN + 1];
+        if (!body || tamis_webhook_enqueue(wh, a == TAMIS_ACTION_REVIEW ? "decision.queued"
+                                                                         : "decision.automated",
+                                           body, strlen(body), evid) != TAMIS_OK)
+            json_object_set_new(m, "webhook_error", json_string(tamis_webhook_errmsg(wh)));
+        else
+            json_object_set_new(m, "webhook_event", json_string(evid));
+        free(body);
+    }
+}

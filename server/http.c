@@ -28,7 +28,55 @@ struct srv {
     struct MHD_Daemon *daemon;
     pthread_t sync_thread;
     volatile sig_atomic_t stopping;
+    tamis_webhook *webhook;
+    pthread_t webhook_thread;
 };
+
+tamis_webhook *srv_webhook(req *r) { return r->s->webhook; }
+
+/* Delivers what is due, once a second: a platform that is down keeps its
+ * events in the outbox until it answers. */
+static void *webhook_loop(void *p) {
+    srv *s = p;
+    while (!s->stopping) {
+        tamis_webhook_pass pass;
+        if (tamis_webhook_deliver_due(s->webhook, &pass) != TAMIS_OK)
+            fprintf(stderr, "tamis serve: webhooks: %s\n", tamis_webhook_errmsg(s->webhook));
+        struct timespec ts = {1, 0};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+/* Opens the outbox given by the configuration; 0, or -1 with a message. */
+static int open_webhook(srv *s) {
+    const srv_config *c = &s->cfg;
+    if (!c->webhook_url)
+        return 0;
+    if (!c->webhook_secret_file || !c->webhook_dir) {
+        fprintf(stderr, "tamis serve: --webhook-url needs --webhook-secret-file and --webhook-dir\n");
+        return -1;
+    }
+    FILE *f = fopen(c->webhook_secret_file, "rb");
+    unsigned char secret[256];
+    size_t n = f ? fread(secret, 1, sizeof secret, f) : 0;
+    if (f)
+        fclose(f);
+    while (n && (secret[n - 1] == '\n' || secret[n - 1] == '\r'))
+        n--;
+    if (n < 16) {
+        fprintf(stderr, "tamis serve: %s: a webhook secret of at least 16 bytes is needed\n",
+                c->webhook_secret_file);
+        return -1;
+    }
+    char err[512];
+    if (tamis_webhook_open(c->webhook_dir, c->webhook_url, secret, n, NULL, &s->webhook, err,
+                           sizeof err) != TAMIS_OK) {
+        fprintf(stderr, "tamis serve: webhooks: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
 
 static pthread_key_t tls_key;
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
@@ -463,6 +511,11 @@ int srv_run(const srv_config *cfg) {
         return 1;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (open_webhook(s) != 0) {
+        tamis_matcher_free(s->matcher);
+        free(s);
+        return 1;
+    }
     if (cfg->fetch_allow)
         fetch_global_init(); /* before any thread: curl_global_init is not thread-safe */
     int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -485,11 +538,14 @@ int srv_run(const srv_config *cfg) {
         (unsigned)threads, MHD_OPTION_END);
     if (!s->daemon) {
         fprintf(stderr, "tamis serve: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
+        tamis_webhook_close(s->webhook);
         tamis_matcher_free(s->matcher);
         free(s);
         return 1;
     }
     pthread_create(&s->sync_thread, NULL, sync_loop, s);
+    if (s->webhook)
+        pthread_create(&s->webhook_thread, NULL, webhook_loop, s);
     fprintf(stderr,
             "tamis serve: listening on %s (%d threads); %zu pdq, %zu md5, %zu sha256 signals "
             "loaded in %.2f s\n",
@@ -521,6 +577,10 @@ int srv_run(const srv_config *cfg) {
     MHD_stop_daemon(s->daemon);
     s->stopping = 1;
     pthread_join(s->sync_thread, NULL);
+    if (s->webhook) {
+        pthread_join(s->webhook_thread, NULL);
+        tamis_webhook_close(s->webhook);
+    }
     tamis_matcher_sync(s->matcher, NULL);
     save_snapshot(s);
     tamis_matcher_free(s->matcher);

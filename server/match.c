@@ -193,6 +193,8 @@ static void match_video(req *r, int ours, const video_hash *vh) {
         reply_json(r, 200, out);
         return;
     }
+    if (arg(r, "puid"))
+        act_on_matches(r, arg(r, "puid"), matches);
     json_t *hashes = json_pack("{s:s,s:s,s:I}", "md5", vh->md5, "sha256", vh->sha256,
                                "vpdq_frames", (json_int_t)vh->frames);
     reply_json(r, 200, json_pack("{s:o,s:o}", "hashes", hashes, "matches", matches));
@@ -261,6 +263,10 @@ void h_match_upload(req *r) {
     c.variant = "exact";
     tamis_matcher_lookup(srv_matcher(r), "md5", md5, -1, collect, &c);
     tamis_matcher_lookup(srv_matcher(r), "sha256", sha, -1, collect, &c);
+    /* ?puid=: the platform asks tamis to decide under the banks' policies */
+    const char *puid = arg(r, "puid");
+    if (puid)
+        act_on_matches(r, puid, matches);
     json_t *hashes = hashes_json(&h);
     json_object_set_new(hashes, "pdq_quality", json_integer(h.quality));
     reply_json(r, 200,

@@ -36,6 +36,9 @@ typedef struct srv_config {
     unsigned fetch_timeout_s;
     int fetch_private;        /* may reach loopback and private addresses */
     int thread_per_connection;/* instead of the epoll thread pool (bench-serve compares) */
+    /* Signed webhooks to the platform (lib/act/webhook.c): off while
+     * webhook_url is NULL. */
+    const char *webhook_url, *webhook_secret_file, *webhook_dir;
 } srv_config;
 
 /* Roles, each allowed what the ones before it are. */
@@ -75,6 +78,14 @@ typedef struct req {
     const char *content_type;
     const char *route;  /* the route pattern, for metrics */
 } req;
+
+/* The outbox of signed webhooks, or NULL when none is configured. */
+tamis_webhook *srv_webhook(req *r);
+
+/* With ?puid= on /m/match: each match decided under its bank's policy
+ * (recorded, audited, announced by webhook); adds "decision_id" and
+ * "action" to each match object of `matches`. */
+void act_on_matches(req *r, const char *puid, json_t *matches);
 
 /* Per-thread handles, opened on first use. */
 tamis_db *srv_db(req *r);

@@ -165,3 +165,64 @@ TEST(api_act_orders_review_notices_complaints_audit) {
         t_act(db);
     }
 }
+
+
+/* /m/match?puid=: each match decided under its bank's policy, and the
+ * platform told by a signed webhook (a loopback receiver counts them). */
+TEST(api_match_acts_and_announces_by_webhook) {
+    char db[8300], secret[8300], outbox[8300], args[30000], path[256], body[256];
+    snprintf(db, sizeof db, "%s/hook.db", tmp_dir());
+    snprintf(secret, sizeof secret, "%s/hook.secret", tmp_dir());
+    snprintf(outbox, sizeof outbox, "%s/outbox", tmp_dir());
+    FILE *f = fopen(secret, "w");
+    fputs("a-shared-secret-of-enough-bytes\n", f);
+    fclose(f);
+    media_server rx;
+    media_server_start(&rx, 200, NULL, "ok", 2);
+    char *cur = make_token(db, "curator"), *match = make_token(db, "matcher");
+    snprintf(args, sizeof args,
+             "--webhook-url http://127.0.0.1:%d/hook --webhook-secret-file '%s' --webhook-dir '%s'",
+             rx.port, secret, outbox);
+    server_proc s;
+    server_start(&s, db, args);
+    json_t *j;
+    ASSERT_EQ(call(s.port, "POST", "/c/banks", cur,
+                   "{\"name\":\"TRUSTED\",\"policy\":{\"trusted\":true,\"auto\":{\"pdq\":10,"
+                   "\"md5\":0,\"sha256\":0}}}",
+                   NULL),
+              201);
+    size_t len, blen;
+    unsigned char *img = read_file(fmt("%s/samples/palapeli-data-002.jpg", repo_dir()), &len);
+    char ct[128];
+    char *mp = multipart("photo", "p.jpg", img, len, &blen, ct, sizeof ct);
+    http_resp r;
+    ASSERT_EQ(http_do(s.port, "POST", "/c/bank/TRUSTED/content", cur, ct, mp, blen, &r), 0);
+    ASSERT_EQ(r.status, 200);
+    free(r.body);
+    int acted = 0;
+    for (int i = 0; i < 30 && !acted; i++) {
+        ASSERT_EQ(http_do(s.port, "POST", "/m/match?puid=upload-9", match, ct, mp, blen, &r), 0);
+        ASSERT_EQ(r.status, 200);
+        j = json_loads(r.body, 0, NULL);
+        json_t *ms = json_object_get(j, "matches");
+        for (size_t k = 0; k < json_array_size(ms); k++) {
+            json_t *m = json_array_get(ms, k);
+            if (json_object_get(m, "decision_id") &&
+                strcmp(json_string_value(json_object_get(m, "action")), "remove") == 0 &&
+                json_object_get(m, "webhook_event"))
+                acted = 1;
+        }
+        json_decref(j);
+        free(r.body);
+        if (!acted)
+            usleep(100000);
+    }
+    ASSERT(acted);
+    for (int i = 0; i < 100 && rx.served == 0; i++)
+        usleep(100000);
+    ASSERT_GE(rx.served, 1); /* delivered */
+    (void)path, (void)body;
+    ASSERT_EQ(server_stop(&s), 0);
+    media_server_stop(&rx);
+    free(mp), free(img), free(cur), free(match);
+}

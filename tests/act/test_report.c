@@ -460,3 +460,57 @@ TEST(report_counts_what_happened_in_the_period_on_each_backend) {
     for (int i = 0; i < n; i++)
         t_report(urls[i]);
 }
+
+/* `tamis report`: the same report from the command line, dates in UTC,
+ * --to the first day not reported. */
+TEST(report_cli_json_html_and_usage) {
+    const char *path = fmt("%s/report-cli.db", tmp_dir());
+    char dbpath[4096];
+    snprintf(dbpath, sizeof dbpath, "%s", path);
+    char err[256];
+    tamis_db *db;
+    ASSERT_OK(tamis_db_open(dbpath, &db, err, sizeof err));
+    const double day = 1930435200.0; /* 2031-03-05T00:00:00Z */
+    int64_t a = receive(db, day + 3600, "FR-CLI-1");
+    step(db, day + 3600 + 600, a, TAMIS_ORDER_EXECUTED, NULL);
+    int64_t b = receive(db, day + 86400 + 60, "FR-CLI-2"); /* the next day: not reported */
+    step(db, day + 86400 + 120, b, TAMIS_ORDER_REJECTED, "not ours");
+    tamis_db_close(db);
+    char *out, *errs;
+    int rc = run_cmd(fmt("'%s/tamis' report --db '%s' --from 2031-03-05 --to 2031-03-06",
+                         build_dir(), dbpath), &out, &errs);
+    if (rc != 0)
+        FAIL("tamis report: %d: %s", rc, errs);
+    json_t *j = json_loads(out, 0, NULL);
+    ASSERT(j != NULL);
+    ASSERT_EQ(at(j, "removal_orders.received"), 1);
+    ASSERT_EQ(at(j, "removal_orders.executed_within_one_hour"), 1);
+    ASSERT_EQ(at(j, "removal_orders.rejected"), 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(j, "period"), "from")),
+                  "2031-03-05T00:00:00Z");
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(j, "period"), "to")),
+                  "2031-03-06T00:00:00Z");
+    json_decref(j);
+    free(out);
+    free(errs);
+    rc = run_cmd(fmt("'%s/tamis' report --db '%s' --from 2031-03-05 --to 2031-03-07 --html",
+                     build_dir(), dbpath), &out, &errs);
+    ASSERT_EQ(rc, 0);
+    ASSERT(strncmp(out, "<!DOCTYPE html>", 15) == 0);
+    ASSERT_EQ(count_of(out, "<svg"), 2);
+    ASSERT(strstr(out, "Removal orders received</th><td>2</td>"));
+    ASSERT(strstr(out, "not ours"));
+    free(out);
+    free(errs);
+    static const char *bad[] = {"--from 2031-03-05", "--from 2031-02-30 --to 2031-03-01",
+                                "--from 2031-3-5 --to 2031-03-06",
+                                "--from 2031-03-06 --to 2031-03-05", "--from x --to y"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rc = run_cmd(fmt("'%s/tamis' report --db '%s' %s", build_dir(), dbpath, bad[i]), &out,
+                     &errs);
+        if (rc != 2)
+            FAIL("tamis report %s: exit %d, want 2", bad[i], rc);
+        free(out);
+        free(errs);
+    }
+}

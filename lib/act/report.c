@@ -554,11 +554,13 @@ static void group_table(buf *b, const char *caption, const char *first, json_t *
 #define MT 16
 #define MB 44
 
+/* The top of an axis: m rounded up so that its four ticks are whole. */
 static json_int_t nice_max(json_int_t m) {
     json_int_t step = 1;
-    while (m > step * 10)
+    while (m > step * 40)
         step *= 10;
-    return m <= 0 ? 1 : ((m + step - 1) / step) * step;
+    json_int_t q = 4 * step;
+    return m <= 0 ? 4 : (m + q - 1) / q * q;
 }
 
 static void y_axis(buf *b, json_int_t top) {
@@ -566,8 +568,8 @@ static void y_axis(buf *b, json_int_t top) {
         double y = MT + (H - MT - MB) * (1 - i / 4.0);
         put(b,
             "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
-            "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
-            ML, y, W - MR, y, ML - 6, y + 4, (double)top * i / 4);
+            "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%" JSON_INTEGER_FORMAT "</text>\n",
+            ML, y, W - MR, y, ML - 6, y + 4, top * i / 4);
     }
 }
 

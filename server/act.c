@@ -128,10 +128,28 @@ void h_order_step(req *r) {
     }
     tamis_status st = tamis_order_step(db, NULL, r->who, id, s, str(b, "note"));
     json_decref(b);
-    if (st != TAMIS_OK)
+    if (st != TAMIS_OK) {
         reply_db(r, db, st, "order");
-    else
-        reply_order(r, db, id, 200);
+        return;
+    }
+    reply_order(r, db, id, 200);
+    /* The platform learns of an executed order, and whether it may tell
+     * the content provider now (TCO Art 11) or must wait (Art 11(3)). */
+    tamis_webhook *wh = srv_webhook(r);
+    if (wh && s == TAMIS_ORDER_EXECUTED && json_is_object(r->json)) {
+        json_t *o = r->json;
+        json_t *ev = json_pack("{s:O,s:O,s:O,s:O,s:b}", "order_id", json_object_get(o, "id"),
+                               "reference", json_object_get(o, "reference"), "locators",
+                               json_object_get(o, "locators"), "on_time",
+                               json_object_get(o, "on_time"), "inform_content_provider",
+                               !json_is_true(json_object_get(o, "withhold_information")));
+        char *body = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+        char evid[TAMIS_WEBHOOK_ID_LEN + 1];
+        if (body)
+            tamis_webhook_enqueue(wh, "order.executed", body, strlen(body), evid);
+        free(body);
+        json_decref(ev);
+    }
 }
 
 void h_order_confirmation(req *r) {
@@ -462,4 +480,53 @@ void act_on_matches(req *r, const char *puid, json_t *matches) {
             json_object_set_new(m, "webhook_event", json_string(evid));
         free(body);
     }
+}
+
+/* ---- Webhook deliveries -------------------------------------------------------------- */
+
+void h_webhooks_list(req *r) {
+    tamis_webhook *wh = srv_webhook(r);
+    if (!wh) {
+        reply_error(r, 404, "no webhooks on this server (--webhook-url)");
+        return;
+    }
+    static const char *names[] = {"pending", "delivered", "dead"};
+    const char *want = arg(r, "state");
+    int state = -1;
+    for (int i = 0; i < 3 && want; i++)
+        if (strcmp(want, names[i]) == 0)
+            state = i;
+    tamis_webhook_event *ev = NULL;
+    size_t n = 0;
+    if (tamis_webhook_list(wh, state, &ev, &n) != TAMIS_OK) {
+        reply_error(r, 500, "webhooks: %s", tamis_webhook_errmsg(wh));
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            list, json_pack("{s:s,s:s,s:s,s:i,s:f,s:f,s:f,s:i,s:s}", "id", ev[i].id, "type",
+                            ev[i].type, "state",
+                            ev[i].state <= TAMIS_WEBHOOK_DEAD ? names[ev[i].state] : "?",
+                            "attempts", ev[i].attempts, "created", ev[i].created,
+                            "next_attempt", ev[i].next_attempt, "delivered_at",
+                            ev[i].delivered_at, "last_status", ev[i].last_status, "last_error",
+                            ev[i].last_error));
+    tamis_webhook_events_free(ev);
+    reply_json(r, 200, json_pack("{s:o}", "events", list));
+}
+
+void h_webhook_retry(req *r) {
+    tamis_webhook *wh = srv_webhook(r);
+    if (!wh) {
+        reply_error(r, 404, "no webhooks on this server (--webhook-url)");
+        return;
+    }
+    tamis_status st = tamis_webhook_retry(wh, r->params[0]);
+    if (st == TAMIS_ERR_NOT_FOUND)
+        reply_error(r, 404, "no event %s", r->params[0]);
+    else if (st != TAMIS_OK)
+        reply_error(r, 400, "%s", tamis_webhook_errmsg(wh));
+    else
+        reply_json(r, 200, json_pack("{s:s,s:s}", "id", r->params[0], "state", "pending"));
 }

@@ -48,6 +48,8 @@ static const route routes[] = {
     {"POST", "/a/complaints", ROLE_MATCHER, h_complaint_receive},
     {"POST", "/a/complaints/{}/answer", ROLE_REVIEWER, h_complaint_answer},
     {"GET", "/a/audit/verify", ROLE_ADMIN, h_audit_verify},
+    {"GET", "/a/webhooks", ROLE_REVIEWER, h_webhooks_list},
+    {"POST", "/a/webhooks/{}/retry", ROLE_CURATOR, h_webhook_retry},
 };
 
 const route *route_table(size_t *n) {

@@ -165,6 +165,8 @@ void h_notice_decide(req *r);
 void h_complaint_receive(req *r);
 void h_complaint_answer(req *r);
 void h_audit_verify(req *r);
+void h_webhooks_list(req *r);
+void h_webhook_retry(req *r);
 void h_bank_export(req *r);
 
 /* Routing. */

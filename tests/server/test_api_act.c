@@ -221,6 +221,20 @@ TEST(api_match_acts_and_announces_by_webhook) {
     for (int i = 0; i < 100 && rx.served == 0; i++)
         usleep(100000);
     ASSERT_GE(rx.served, 1); /* delivered */
+    int delivered = 0;
+    for (int i = 0; i < 50 && !delivered; i++) {
+        ASSERT_EQ(call(s.port, "GET", "/a/webhooks?state=delivered", match, NULL, NULL), 403);
+        char *rev = make_token(db, "reviewer");
+        ASSERT_EQ(call(s.port, "GET", "/a/webhooks?state=delivered", rev, NULL, &j), 200);
+        free(rev);
+        json_t *e = json_array_get(json_object_get(j, "events"), 0);
+        delivered = e && strcmp(json_string_value(json_object_get(e, "type")),
+                                "decision.automated") == 0;
+        json_decref(j);
+        if (!delivered)
+            usleep(100000);
+    }
+    ASSERT(delivered);
     (void)path, (void)body;
     ASSERT_EQ(server_stop(&s), 0);
     media_server_stop(&rx);

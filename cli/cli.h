@@ -23,6 +23,7 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_preserve(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 /* Hash lists read by the CLI: codes with their ids as text. */

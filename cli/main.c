@@ -24,6 +24,7 @@ static void usage(FILE *f) {
             "  export    export a bank's hashes, or its domains as an RPZ zone or a\n"
             "            hosts file; see 'tamis export --help'\n"
             "  audit     verify the audit log's chain, or list it; see 'tamis audit --help'\n"
+            "  preserve  make the key of the store of removed content: preserve keygen FILE\n"
             "  report    the transparency report for a period, as JSON or HTML; see\n"
             "            'tamis report --help'\n"
             "  version   print the version\n");
@@ -59,6 +60,8 @@ int main(int argc, char **argv) {
         return cmd_export(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0)
         return cmd_audit(argc - 1, argv + 1);
+    if (strcmp(cmd, "preserve") == 0)
+        return cmd_preserve(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

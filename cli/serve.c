@@ -29,6 +29,8 @@ int cmd_serve(int argc, char **argv) {
                                        {"webhook-url", required_argument, NULL, 'W'},
                                        {"webhook-secret-file", required_argument, NULL, 'K'},
                                        {"webhook-dir", required_argument, NULL, 'O'},
+                                       {"preserve-dir", required_argument, NULL, 'R'},
+                                       {"preserve-key", required_argument, NULL, 'Y'},
                                        {"fetch-private", no_argument, NULL, 'P'},
                                        {"fetch-max-bytes", required_argument, NULL, 'M'},
                                        {"fetch-timeout", required_argument, NULL, 'F'},
@@ -62,6 +64,8 @@ int cmd_serve(int argc, char **argv) {
         case 'W': cfg.webhook_url = optarg; break;
         case 'K': cfg.webhook_secret_file = optarg; break;
         case 'O': cfg.webhook_dir = optarg; break;
+        case 'R': cfg.preserve_dir = optarg; break;
+        case 'Y': cfg.preserve_key = optarg; break;
         case 'L': {
             /* METHOD PATH ROLE per line: the docs' test compares them */
             const char *const *roles = srv_role_names;
@@ -128,6 +132,8 @@ int cmd_serve(int argc, char **argv) {
                    "  --webhook-url URL     announce decisions (/m/match?puid=) to the platform,\n"
                    "                        signed; with --webhook-secret-file F and\n"
                    "                        --webhook-dir DIR (the outbox, kept across restarts)\n"
+                   "  --preserve-dir DIR    keep removed content encrypted there (TCO Art 6),\n"
+                   "  --preserve-key FILE   with this key (tamis_preserve_keygen; outside DIR)\n"
                    "  --quiet               no JSON request log on stderr\n");
             return EXIT_OK;
         default: return EXIT_USAGE;

@@ -30,9 +30,11 @@ struct srv {
     volatile sig_atomic_t stopping;
     tamis_webhook *webhook;
     pthread_t webhook_thread;
+    tamis_preserve_store *preserve;
 };
 
 tamis_webhook *srv_webhook(req *r) { return r->s->webhook; }
+tamis_preserve_store *srv_preserve(req *r) { return r->s->preserve; }
 
 /* Delivers what is due, once a second: a platform that is down keeps its
  * events in the outbox until it answers. */
@@ -511,7 +513,20 @@ int srv_run(const srv_config *cfg) {
         return 1;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (cfg->preserve_dir || cfg->preserve_key) {
+        if (!cfg->preserve_dir || !cfg->preserve_key ||
+            tamis_preserve_open(cfg->preserve_dir, cfg->preserve_key, NULL, preserve_on_access, s,
+                                &s->preserve, err, sizeof err) != TAMIS_OK) {
+            fprintf(stderr, "tamis serve: preservation: %s\n",
+                    cfg->preserve_dir && cfg->preserve_key ? err
+                                                            : "--preserve-dir and --preserve-key go together");
+            tamis_matcher_free(s->matcher);
+            free(s);
+            return 1;
+        }
+    }
     if (open_webhook(s) != 0) {
+        tamis_preserve_close(s->preserve);
         tamis_matcher_free(s->matcher);
         free(s);
         return 1;
@@ -539,6 +554,7 @@ int srv_run(const srv_config *cfg) {
     if (!s->daemon) {
         fprintf(stderr, "tamis serve: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
         tamis_webhook_close(s->webhook);
+        tamis_preserve_close(s->preserve);
         tamis_matcher_free(s->matcher);
         free(s);
         return 1;
@@ -581,6 +597,7 @@ int srv_run(const srv_config *cfg) {
         pthread_join(s->webhook_thread, NULL);
         tamis_webhook_close(s->webhook);
     }
+    tamis_preserve_close(s->preserve);
     tamis_matcher_sync(s->matcher, NULL);
     save_snapshot(s);
     tamis_matcher_free(s->matcher);

@@ -50,6 +50,13 @@ static const route routes[] = {
     {"GET", "/a/audit/verify", ROLE_ADMIN, h_audit_verify},
     {"GET", "/a/webhooks", ROLE_REVIEWER, h_webhooks_list},
     {"POST", "/a/webhooks/{}/retry", ROLE_CURATOR, h_webhook_retry},
+    {"POST", "/a/preserve/purge", ROLE_ADMIN, h_preserve_purge},
+    {"GET", "/a/preserve", ROLE_REVIEWER, h_preserve_list},
+    {"POST", "/a/preserve/{}", ROLE_REVIEWER, h_preserve_put},
+    {"GET", "/a/preserve/{}", ROLE_ADMIN, h_preserve_get},
+    {"POST", "/a/preserve/{}/hold", ROLE_CURATOR, h_preserve_hold},
+    {"POST", "/a/preserve/{}/release", ROLE_CURATOR, h_preserve_hold},
+    {"GET", "/a/report", ROLE_REVIEWER, h_report},
 };
 
 const route *route_table(size_t *n) {

@@ -39,6 +39,8 @@ typedef struct srv_config {
     /* Signed webhooks to the platform (lib/act/webhook.c): off while
      * webhook_url is NULL. */
     const char *webhook_url, *webhook_secret_file, *webhook_dir;
+    /* Preservation of removed content (TCO Art 6): off while NULL. */
+    const char *preserve_dir, *preserve_key;
 } srv_config;
 
 /* Roles, each allowed what the ones before it are. */
@@ -81,6 +83,10 @@ typedef struct req {
 
 /* The outbox of signed webhooks, or NULL when none is configured. */
 tamis_webhook *srv_webhook(req *r);
+/* The preservation store, or NULL when none is configured (preserve.c
+ * serialises calls on it; preserve_on_access audits each access). */
+tamis_preserve_store *srv_preserve(req *r);
+void preserve_on_access(void *ctx, const char *action, const char *id);
 
 /* With ?puid= on /m/match: each match decided under its bank's policy
  * (recorded, audited, announced by webhook); adds "decision_id" and
@@ -167,6 +173,12 @@ void h_complaint_answer(req *r);
 void h_audit_verify(req *r);
 void h_webhooks_list(req *r);
 void h_webhook_retry(req *r);
+void h_preserve_put(req *r);
+void h_preserve_list(req *r);
+void h_preserve_get(req *r);
+void h_preserve_hold(req *r);
+void h_preserve_purge(req *r);
+void h_report(req *r);
 void h_bank_export(req *r);
 
 /* Routing. */

@@ -326,8 +326,10 @@ static json_t *document(collect *c) {
     iso_time(c->from, from);
     iso_time(c->to, to);
     snprintf(gen, sizeof gen, "tamis %s", tamis_version());
-    qsort(c->clock.v, c->clock.n, sizeof(double), cmp_double);
-    qsort(c->since_receipt.v, c->since_receipt.n, sizeof(double), cmp_double);
+    if (c->clock.n) { /* qsort may not be given NULL, even for none */
+        qsort(c->clock.v, c->clock.n, sizeof(double), cmp_double);
+        qsort(c->since_receipt.v, c->since_receipt.n, sizeof(double), cmp_double);
+    }
     json_t *max = c->clock.n ? secs(c->clock.v[c->clock.n - 1]) : json_null();
     return json_pack(
         "{s:s,s:i,s:s,"

@@ -1937,6 +1937,17 @@ TAMIS_API tamis_status tamis_decision_statement(tamis_db *db, int64_t id, unsign
                                                 int64_t content_date, char **json,
                                                 tamis_sor_problem *problem);
 
+/* The statements of the next (up to TAMIS_SOR_BATCH_MAX) decisions with
+ * ids after `after` that removed or disabled content, as one
+ * {"statements": [...]} body for the database's multiple-statements
+ * endpoint. *count gets how many are in it (*json NULL when 0), *last the
+ * last id looked at (the `after` of the next call; equal to `after` when
+ * none is left). A decision whose statement breaks the rules is left out
+ * and counted in *skipped, the first one's problem in *problem. */
+TAMIS_API tamis_status tamis_decision_statements(tamis_db *db, int64_t after, char **json,
+                                                 int64_t *last, size_t *count, size_t *skipped,
+                                                 tamis_sor_problem *problem);
+
 /* ---- act: preservation ---- */
 
 /*

@@ -289,6 +289,31 @@ void h_decision_statement(req *r) {
     free(json);
 }
 
+void h_statements(req *r) {
+    tamis_db *db = db_or_503(r);
+    if (!db)
+        return;
+    const char *a = arg(r, "after");
+    int64_t after = a ? strtoll(a, NULL, 10) : 0, last = 0;
+    size_t count = 0, skipped = 0;
+    char *json = NULL;
+    tamis_sor_problem p;
+    memset(&p, 0, sizeof p);
+    tamis_status st = tamis_decision_statements(db, after, &json, &last, &count, &skipped, &p);
+    if (st != TAMIS_OK) {
+        reply_db(r, db, st, "statements");
+        return;
+    }
+    json_t *batch = json ? json_loads(json, 0, NULL) : json_pack("{s:[]}", "statements");
+    free(json);
+    json_t *out = json_pack("{s:o,s:I,s:I,s:I}", "batch", batch, "count", (json_int_t)count,
+                            "last", (json_int_t)last, "skipped", (json_int_t)skipped);
+    if (skipped)
+        json_object_set_new(out, "first_skipped",
+                            json_pack("{s:s,s:s}", "field", p.field, "message", p.message));
+    reply_json(r, 200, out);
+}
+
 /* ---- Notices and complaints ------------------------------------------------------- */
 
 static void reply_notice(req *r, tamis_db *db, int64_t id, int status) {

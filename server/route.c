@@ -43,6 +43,7 @@ static const route routes[] = {
     {"POST", "/a/review/{}/claim", ROLE_REVIEWER, h_review_claim},
     {"POST", "/a/review/{}/decide", ROLE_REVIEWER, h_review_decide},
     {"GET", "/a/decisions/{}/statement", ROLE_REVIEWER, h_decision_statement},
+    {"GET", "/a/statements", ROLE_REVIEWER, h_statements},
     {"POST", "/a/notices", ROLE_MATCHER, h_notice_receive},
     {"POST", "/a/notices/{}/decide", ROLE_REVIEWER, h_notice_decide},
     {"POST", "/a/complaints", ROLE_MATCHER, h_complaint_receive},

@@ -166,6 +166,7 @@ void h_review_list(req *r);
 void h_review_claim(req *r);
 void h_review_decide(req *r);
 void h_decision_statement(req *r);
+void h_statements(req *r);
 void h_notice_receive(req *r);
 void h_notice_decide(req *r);
 void h_complaint_receive(req *r);

@@ -225,3 +225,58 @@ TEST(decision_statement_of_reasons_on_each_backend) {
     for (int i = 0; i < n; i++)
         t_statement(urls[i]);
 }
+
+/* Statements exported in batches for the database's multiple endpoint:
+ * every batch valid by its rules, none over 100, and a statement that
+ * breaks them left out and counted rather than blocking the rest. */
+TEST(decision_statements_in_batches) {
+    char url[4096], err[256];
+    snprintf(url, sizeof url, "%s/batches.db", tmp_dir());
+    tamis_db *db;
+    ASSERT_OK(tamis_db_open(url, &db, err, sizeof err));
+    tamis_bank b;
+    memset(&b, 0, sizeof b);
+    b.name = "BATCH";
+    b.enabled_ratio = 1;
+    b.policy = "{\"trusted\":true,\"auto\":{\"pdq\":10},\"review\":{\"pdq\":31}}";
+    ASSERT_OK(tamis_db_bank_create(db, &b));
+    tamis_decision d;
+    memset(&d, 0, sizeof d);
+    d.bank = "BATCH";
+    d.signal_type = "pdq";
+    char puid[32];
+    for (int i = 0; i < 230; i++) { /* 230 automated removals */
+        snprintf(puid, sizeof puid, "up-%d", i);
+        d.puid = puid;
+        ASSERT_OK(tamis_decision_record(db, &CLK, "matcher", &d, NULL, NULL));
+    }
+    d.puid = "up-bad";
+    d.distance = 20;
+    int64_t bad;
+    ASSERT_OK(tamis_decision_record(db, &CLK, "matcher", &d, &bad, NULL));
+    ASSERT_OK(tamis_review_claim(db, &CLK, "alice", bad, 60));
+    ASSERT_OK(tamis_review_decide(db, &CLK, "alice", bad, TAMIS_ACTION_REMOVE,
+                                  "call me on +33 6 12 34 56 78", 0));
+    int64_t after = 0, last;
+    size_t total = 0, skipped_all = 0, count, skipped, batches = 0;
+    for (;;) {
+        char *json;
+        tamis_sor_problem p;
+        ASSERT_OK(tamis_decision_statements(db, after, &json, &last, &count, &skipped, &p));
+        skipped_all += skipped;
+        if (count == 0 && last == after)
+            break;
+        if (count) {
+            ASSERT_LE(count, 100);
+            ASSERT_OK(tamis_sor_validate_batch_json(json, strlen(json), &p));
+            free(json);
+            batches++;
+        }
+        total += count;
+        after = last;
+    }
+    ASSERT_EQ(total, 230);
+    ASSERT_EQ(skipped_all, 1);
+    ASSERT_EQ(batches, 3);
+    tamis_db_close(db);
+}

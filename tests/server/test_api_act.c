@@ -116,6 +116,10 @@ static void t_act(const char *db) {
     ASSERT_STR_EQ(json_string_value(json_object_get(j, "automated_decision")),
                   "AUTOMATED_DECISION_NOT_AUTOMATED");
     json_decref(j);
+    ASSERT_EQ(call(s.port, "GET", "/a/statements", rev, NULL, &j), 200);
+    ASSERT_GE(json_integer_value(json_object_get(j, "count")), 1);
+    ASSERT(json_is_array(json_object_get(json_object_get(j, "batch"), "statements")));
+    json_decref(j);
     /* a complaint against it, upheld */
     snprintf(body, sizeof body, "{\"decision_id\":%lld,\"grounds\":\"satire\"}", (long long)did);
     ASSERT_EQ(call(s.port, "POST", "/a/complaints", match, body, &j), 201);

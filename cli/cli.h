@@ -24,6 +24,8 @@ int cmd_export(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_preserve(int argc, char **argv);
+int cmd_order(int argc, char **argv);
+int cmd_review(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 /* Hash lists read by the CLI: codes with their ids as text. */

@@ -25,6 +25,8 @@ static void usage(FILE *f) {
             "            hosts file; see 'tamis export --help'\n"
             "  audit     verify the audit log's chain, or list it; see 'tamis audit --help'\n"
             "  preserve  make the key of the store of removed content: preserve keygen FILE\n"
+            "  order     removal orders (TCO Art 3): receive, step, show, confirm, due, list\n"
+            "  review    the review queue: list, claim, decide; statements of reasons\n"
             "  report    the transparency report for a period, as JSON or HTML; see\n"
             "            'tamis report --help'\n"
             "  version   print the version\n");
@@ -62,6 +64,10 @@ int main(int argc, char **argv) {
         return cmd_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "preserve") == 0)
         return cmd_preserve(argc - 1, argv + 1);
+    if (strcmp(cmd, "order") == 0)
+        return cmd_order(argc - 1, argv + 1);
+    if (strcmp(cmd, "review") == 0)
+        return cmd_review(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

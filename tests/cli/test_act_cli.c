@@ -1,0 +1,81 @@
+/*
+ * test_act_cli.c - `tamis order` and `tamis review` as programs: an order
+ * received, executed and confirmed; moves and fields refused with their
+ * exit statuses; the review queue claimed and decided; statements printed
+ * in batches; all of it in an intact audit log.
+ */
+#include "../test.h"
+#include "tamis.h"
+
+static int run(const char *db, const char *args, char **out, char **err) {
+    return run_cmd(fmt("'%s/tamis' %s --db '%s'", build_dir(), args, db), out, err);
+}
+
+TEST(order_and_review_commands) {
+    char db[4096];
+    snprintf(db, sizeof db, "%s/act_cli.db", tmp_dir());
+    char *out = NULL, *err = NULL;
+    ASSERT_EQ(run(db, "order receive --as ops --authority BKA --member-state DE --reference DE-7 "
+                      "--issued-at 1767225600 --locator https://a.example/v/1",
+                  &out, &err),
+              0);
+    ASSERT(strstr(out, "\"state\":\"received\"") && strstr(out, "\"id\":1,"));
+    free(out), free(err);
+    ASSERT_EQ(run(db, "order receive --authority BKA --member-state de --reference X "
+                      "--issued-at 1 --locator https://a",
+                  &out, &err),
+              1); /* a Member State is two capitals */
+    ASSERT(strstr(err, "Member State") != NULL);
+    free(out), free(err);
+    ASSERT_EQ(run(db, "order step 1 sideways", &out, &err), 2);
+    free(out), free(err);
+    ASSERT_EQ(run(db, "order step 1 executed --as ops", &out, &err), 0);
+    ASSERT(strstr(out, "\"state\":\"executed\"") && strstr(out, "\"on_time\":true"));
+    free(out), free(err);
+    ASSERT_EQ(run(db, "order step 1 executed", &out, &err), 1); /* once */
+    free(out), free(err);
+    ASSERT_EQ(run(db, "order confirm 1", &out, &err), 0);
+    ASSERT(strstr(out, "\"within_one_hour\":true") != NULL);
+    free(out), free(err);
+    /* a queued decision, then the queue */
+    char e2[256];
+    tamis_db *h;
+    ASSERT_OK(tamis_db_open(db, &h, e2, sizeof e2));
+    tamis_bank b;
+    memset(&b, 0, sizeof b);
+    b.name = "Q";
+    b.enabled_ratio = 1;
+    ASSERT_OK(tamis_db_bank_create(h, &b));
+    tamis_decision d;
+    memset(&d, 0, sizeof d);
+    d.puid = "up-1";
+    d.bank = "Q";
+    d.signal_type = "pdq";
+    d.distance = 12;
+    int64_t id;
+    ASSERT_OK(tamis_decision_record(h, NULL, "matcher", &d, &id, NULL));
+    tamis_db_close(h);
+    ASSERT_EQ(run(db, "review list", &out, &err), 0);
+    ASSERT(strstr(out, "\"puid\":\"up-1\"") != NULL);
+    free(out), free(err);
+    ASSERT_EQ(run(db, fmt("review decide %lld --as alice --action remove --reason same", (long long)id),
+                  &out, &err),
+              1); /* not claimed */
+    free(out), free(err);
+    ASSERT_EQ(run(db, fmt("review claim %lld --as alice", (long long)id), &out, &err), 0);
+    free(out), free(err);
+    ASSERT_EQ(run(db, fmt("review claim %lld --as bob", (long long)id), &out, &err), 1);
+    ASSERT(strstr(err, "claimed by alice") != NULL);
+    free(out), free(err);
+    ASSERT_EQ(run(db, fmt("review decide %lld --as alice --action remove --reason 'same poster'",
+                          (long long)id),
+                  &out, &err),
+              0);
+    ASSERT(strstr(out, "\"action\":\"remove\"") != NULL);
+    free(out), free(err);
+    ASSERT_EQ(run(db, "review statements", &out, &err), 0);
+    ASSERT(strstr(out, "{\"statements\":[") != NULL && strstr(out, "up-1") != NULL);
+    free(out), free(err);
+    ASSERT_EQ(run(db, "audit verify", &out, &err), 0);
+    free(out), free(err);
+}

@@ -63,7 +63,8 @@ static void order_usage(FILE *f) {
 }
 
 enum { O_DB = 256, O_AS, O_AUTH, O_MS, O_REF, O_ISSUED, O_LOC, O_REASONS, O_REDRESS, O_WITHHOLD,
-       O_NOTE, O_WITHIN, O_LEASE, O_ACTION, O_REASON, O_FP };
+       O_NOTE, O_WITHIN, O_LEASE, O_ACTION, O_REASON, O_FP, O_PUID, O_EXPL, O_TF, O_NOTIFIER,
+       O_DECISION, O_ORDER, O_GROUNDS, O_UPHELD, O_ANSWER };
 
 static const struct option act_opts[] = {
     {"db", required_argument, NULL, O_DB},          {"as", required_argument, NULL, O_AS},
@@ -74,6 +75,11 @@ static const struct option act_opts[] = {
     {"note", required_argument, NULL, O_NOTE},      {"within", required_argument, NULL, O_WITHIN},
     {"lease", required_argument, NULL, O_LEASE},    {"action", required_argument, NULL, O_ACTION},
     {"reason", required_argument, NULL, O_REASON},  {"false-positive", no_argument, NULL, O_FP},
+    {"puid", required_argument, NULL, O_PUID},      {"explanation", required_argument, NULL, O_EXPL},
+    {"trusted-flagger", no_argument, NULL, O_TF},   {"notifier", required_argument, NULL, O_NOTIFIER},
+    {"decision", required_argument, NULL, O_DECISION}, {"order", required_argument, NULL, O_ORDER},
+    {"grounds", required_argument, NULL, O_GROUNDS}, {"upheld", no_argument, NULL, O_UPHELD},
+    {"answer", required_argument, NULL, O_ANSWER},
     {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
 
 typedef struct {
@@ -82,6 +88,10 @@ typedef struct {
     json_t *locators;
     double within, lease;
     int false_positive;
+    tamis_notice n;
+    tamis_complaint c;
+    int upheld;
+    const char *answer;
     char *pos[3];
     int npos;
 } act_args;
@@ -113,6 +123,15 @@ static int parse(int argc, char **argv, act_args *a) {
         case O_ACTION: a->action = optarg; break;
         case O_REASON: a->reason = optarg; break;
         case O_FP: a->false_positive = 1; break;
+        case O_PUID: a->n.puid = a->c.puid = optarg; break;
+        case O_EXPL: a->n.explanation = optarg; break;
+        case O_TF: a->n.trusted_flagger = 1; break;
+        case O_NOTIFIER: a->n.notifier = optarg; break;
+        case O_DECISION: a->c.decision_id = strtoll(optarg, NULL, 10); break;
+        case O_ORDER: a->c.order_id = strtoll(optarg, NULL, 10); break;
+        case O_GROUNDS: a->c.grounds = optarg; break;
+        case O_UPHELD: a->upheld = 1; break;
+        case O_ANSWER: a->answer = optarg; break;
         default: return -1;
         }
     }
@@ -287,3 +306,89 @@ int cmd_review(int argc, char **argv) {
     tamis_db_close(db);
     return rc;
 }
+
+/* ---- tamis notice, tamis complaint ---------------------------------------------- */
+
+static void print_json(json_t *j) {
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(j);
+}
+
+static void notice_usage(FILE *f) {
+    fprintf(f, "usage: tamis notice receive --explanation T [--puid ID] [--trusted-flagger]\n"
+               "                            [--notifier CONTACT]\n"
+               "       tamis notice decide ID --action remove|disable|keep --reason T\n"
+               "       tamis complaint receive (--decision ID | --order ID) --grounds T [--puid ID]\n"
+               "       tamis complaint answer ID [--upheld] --answer T\n"
+               "common: --db URL (default tamis.db), --as WHO (the audit log's actor)\n");
+}
+
+static int notice_or_complaint(int argc, char **argv, int complaint) {
+    act_args a;
+    if (parse(argc, argv, &a) != 0 || a.npos == 0) {
+        notice_usage(stderr);
+        json_decref(a.locators);
+        return EXIT_USAGE;
+    }
+    json_decref(a.locators);
+    tamis_db *db;
+    char err[512];
+    const char *cmd = complaint ? "complaint" : "notice";
+    if (tamis_db_open(a.db, &db, err, sizeof err) != TAMIS_OK) {
+        fprintf(stderr, "tamis %s: %s\n", cmd, err);
+        return EXIT_SOME_FAILED;
+    }
+    const char *what = a.pos[0];
+    int64_t id = id_arg(a.npos > 1 ? a.pos[1] : NULL);
+    int rc = EXIT_OK;
+    tamis_status st = TAMIS_ERR_INVALID;
+    int usage = 0;
+    if (!complaint && strcmp(what, "receive") == 0 && a.npos == 1)
+        st = tamis_notice_receive(db, NULL, a.as, &a.n, &id);
+    else if (!complaint && strcmp(what, "decide") == 0 && a.npos == 2 && id && a.action) {
+        tamis_action act = TAMIS_ACTION_NONE;
+        for (int i = 1; i <= 5; i++)
+            if (strcmp(a.action, actions[i]) == 0)
+                act = (tamis_action)i;
+        st = tamis_notice_decide(db, NULL, a.as, id, act, a.reason);
+    } else if (complaint && strcmp(what, "receive") == 0 && a.npos == 1)
+        st = tamis_complaint_receive(db, NULL, a.as, &a.c, &id);
+    else if (complaint && strcmp(what, "answer") == 0 && a.npos == 2 && id)
+        st = tamis_complaint_answer(db, NULL, a.as, id, a.upheld, a.answer);
+    else
+        usage = 1;
+    if (usage) {
+        notice_usage(stderr);
+        rc = EXIT_USAGE;
+    } else if (st != TAMIS_OK) {
+        rc = fail(db, cmd);
+    } else if (!complaint) {
+        tamis_notice n;
+        if (tamis_notice_get(db, id, &n) == TAMIS_OK) {
+            print_json(json_pack("{s:I,s:s?,s:b,s:s,s:s?,s:s?}", "id", (json_int_t)n.id, "puid",
+                                 n.puid, "trusted_flagger", n.trusted_flagger, "state",
+                                 n.state == TAMIS_NOTICE_RECEIVED ? "received" : "decided",
+                                 "reason", n.reason, "outcome", n.outcome));
+            tamis_notice_clear(&n);
+        }
+    } else {
+        tamis_complaint c;
+        static const char *cs[] = {"", "open", "upheld", "rejected"};
+        if (tamis_complaint_get(db, id, &c) == TAMIS_OK) {
+            print_json(json_pack("{s:I,s:I,s:I,s:s,s:f,s:b,s:b}", "id", (json_int_t)c.id,
+                                 "decision_id", (json_int_t)c.decision_id, "order_id",
+                                 (json_int_t)c.order_id, "state", cs[c.state], "due_at", c.due_at,
+                                 "answered_in_time", c.answered_in_time, "reinstated",
+                                 c.reinstated));
+            tamis_complaint_clear(&c);
+        }
+    }
+    tamis_db_close(db);
+    return rc;
+}
+
+int cmd_notice(int argc, char **argv) { return notice_or_complaint(argc, argv, 0); }
+int cmd_complaint(int argc, char **argv) { return notice_or_complaint(argc, argv, 1); }

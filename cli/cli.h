@@ -26,6 +26,8 @@ int cmd_audit(int argc, char **argv);
 int cmd_preserve(int argc, char **argv);
 int cmd_order(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+int cmd_notice(int argc, char **argv);
+int cmd_complaint(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 /* Hash lists read by the CLI: codes with their ids as text. */

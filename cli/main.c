@@ -27,6 +27,8 @@ static void usage(FILE *f) {
             "  preserve  make the key of the store of removed content: preserve keygen FILE\n"
             "  order     removal orders (TCO Art 3): receive, step, show, confirm, due, list\n"
             "  review    the review queue: list, claim, decide; statements of reasons\n"
+            "  notice    notices (DSA Art 16): receive, decide\n"
+            "  complaint complaints against removals (TCO Art 10): receive, answer\n"
             "  report    the transparency report for a period, as JSON or HTML; see\n"
             "            'tamis report --help'\n"
             "  version   print the version\n");
@@ -68,6 +70,10 @@ int main(int argc, char **argv) {
         return cmd_order(argc - 1, argv + 1);
     if (strcmp(cmd, "review") == 0)
         return cmd_review(argc - 1, argv + 1);
+    if (strcmp(cmd, "notice") == 0)
+        return cmd_notice(argc - 1, argv + 1);
+    if (strcmp(cmd, "complaint") == 0)
+        return cmd_complaint(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -79,3 +79,43 @@ TEST(order_and_review_commands) {
     ASSERT_EQ(run(db, "audit verify", &out, &err), 0);
     free(out), free(err);
 }
+
+TEST(notice_and_complaint_commands) {
+    char db[4096];
+    snprintf(db, sizeof db, "%s/nc_cli.db", tmp_dir());
+    char *out = NULL, *err = NULL;
+    ASSERT_EQ(run(db, "notice receive --as intake --puid p-1 --explanation 'recruitment video' "
+                      "--trusted-flagger --notifier tf@example.org",
+                  &out, &err),
+              0);
+    ASSERT(strstr(out, "\"state\":\"received\"") && !strstr(out, "tf@example.org"));
+    free(out), free(err);
+    ASSERT_EQ(run(db, "notice receive --puid p-2", &out, &err), 1); /* no explanation */
+    free(out), free(err);
+    ASSERT_EQ(run(db, "notice decide 1 --as alice --action remove --reason 'recruitment'", &out,
+                  &err),
+              0);
+    ASSERT(strstr(out, "out-of-court") != NULL);
+    free(out), free(err);
+    ASSERT_EQ(run(db, "order receive --authority A --member-state FR --reference R "
+                      "--issued-at 1767225600 --locator https://x.example/1",
+                  &out, &err),
+              0);
+    free(out), free(err);
+    ASSERT_EQ(run(db, "complaint receive --order 1 --grounds 'a documentary'", &out, &err), 1);
+    free(out), free(err); /* not executed yet */
+    ASSERT_EQ(run(db, "order step 1 executed", &out, &err), 0);
+    free(out), free(err);
+    ASSERT_EQ(run(db, "complaint receive --order 1 --grounds 'a documentary'", &out, &err), 0);
+    ASSERT(strstr(out, "\"state\":\"open\"") != NULL);
+    long long cid = 0;
+    ASSERT_EQ(sscanf(out, "{\"id\":%lld", &cid), 1);
+    free(out), free(err);
+    ASSERT_EQ(run(db, fmt("complaint answer %lld --as bob --upheld --answer 'indeed'", cid), &out,
+                  &err),
+              0);
+    ASSERT(strstr(out, "\"reinstated\":true") != NULL);
+    free(out), free(err);
+    ASSERT_EQ(run(db, "complaint close 1", &out, &err), 2);
+    free(out), free(err);
+}

@@ -36,17 +36,75 @@ struct srv {
 tamis_webhook *srv_webhook(req *r) { return r->s->webhook; }
 tamis_preserve_store *srv_preserve(req *r) { return r->s->preserve; }
 
+/* Alerts on removal orders (TCO Art 3: one hour): an event when 15
+ * minutes are left and one when the hour has passed, each once per order
+ * while the server runs (a restart may repeat one). */
+#define ALERT_BEFORE 900.0
+#define ALERTS_MAX 4096
+
+typedef struct {
+    srv *s;
+    int64_t near[ALERTS_MAX], late[ALERTS_MAX];
+    size_t nnear, nlate;
+    double now;
+} alerter;
+
+static int seen_before(int64_t *set, size_t *n, int64_t id) {
+    for (size_t i = 0; i < *n; i++)
+        if (set[i] == id)
+            return 1;
+    if (*n < ALERTS_MAX)
+        set[(*n)++] = id;
+    return 0;
+}
+
+static int alert_order(void *ctx, const tamis_order *o) {
+    alerter *a = ctx;
+    int late = o->deadline < a->now;
+    if (seen_before(late ? a->late : a->near, late ? &a->nlate : &a->nnear, o->id))
+        return 0;
+    json_t *ev = json_pack("{s:I,s:s,s:s,s:f,s:f}", "order_id", (json_int_t)o->id, "reference",
+                           o->reference, "member_state", o->member_state, "deadline", o->deadline,
+                           "seconds_left", o->deadline - a->now);
+    char *body = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+    json_decref(ev);
+    if (body) {
+        fprintf(stderr, "tamis serve: removal order %lld (%s) %s\n", (long long)o->id,
+                o->reference, late ? "is past its hour" : "has under 15 minutes left");
+        char id[TAMIS_WEBHOOK_ID_LEN + 1];
+        if (a->s->webhook)
+            tamis_webhook_enqueue(a->s->webhook, late ? "order.overdue" : "order.deadline_near",
+                                  body, strlen(body), id);
+        free(body);
+    }
+    return 0;
+}
+
 /* Delivers what is due, once a second: a platform that is down keeps its
- * events in the outbox until it answers. */
+ * events in the outbox until it answers. Every 30 s, looks for removal
+ * orders near or past their deadline. */
 static void *webhook_loop(void *p) {
     srv *s = p;
-    while (!s->stopping) {
+    alerter *a = calloc(1, sizeof *a);
+    tamis_db *db = NULL;
+    char err[256];
+    if (a)
+        a->s = s;
+    if (tamis_db_open(s->cfg.db_url, &db, err, sizeof err) != TAMIS_OK)
+        fprintf(stderr, "tamis serve: order alerts: %s\n", err);
+    for (unsigned tick = 0; !s->stopping; tick++) {
+        if (a && db && tick % 30 == 0) {
+            a->now = tamis_clock_now(NULL);
+            tamis_order_due(db, NULL, ALERT_BEFORE, alert_order, a);
+        }
         tamis_webhook_pass pass;
-        if (tamis_webhook_deliver_due(s->webhook, &pass) != TAMIS_OK)
+        if (s->webhook && tamis_webhook_deliver_due(s->webhook, &pass) != TAMIS_OK)
             fprintf(stderr, "tamis serve: webhooks: %s\n", tamis_webhook_errmsg(s->webhook));
         struct timespec ts = {1, 0};
         nanosleep(&ts, NULL);
     }
+    tamis_db_close(db);
+    free(a);
     return NULL;
 }
 
@@ -560,8 +618,8 @@ int srv_run(const srv_config *cfg) {
         return 1;
     }
     pthread_create(&s->sync_thread, NULL, sync_loop, s);
-    if (s->webhook)
-        pthread_create(&s->webhook_thread, NULL, webhook_loop, s);
+    /* webhooks, and alerts on removal orders (logged even without webhooks) */
+    pthread_create(&s->webhook_thread, NULL, webhook_loop, s);
     fprintf(stderr,
             "tamis serve: listening on %s (%d threads); %zu pdq, %zu md5, %zu sha256 signals "
             "loaded in %.2f s\n",
@@ -593,10 +651,8 @@ int srv_run(const srv_config *cfg) {
     MHD_stop_daemon(s->daemon);
     s->stopping = 1;
     pthread_join(s->sync_thread, NULL);
-    if (s->webhook) {
-        pthread_join(s->webhook_thread, NULL);
-        tamis_webhook_close(s->webhook);
-    }
+    pthread_join(s->webhook_thread, NULL);
+    tamis_webhook_close(s->webhook);
     tamis_preserve_close(s->preserve);
     tamis_matcher_sync(s->matcher, NULL);
     save_snapshot(s);

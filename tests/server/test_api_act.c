@@ -324,3 +324,66 @@ TEST(api_preserve_and_report) {
     tamis_db_close(h);
     free(mp), free(admin), free(rev), free(cur);
 }
+
+static double back_then;
+static double then(void *ctx) {
+    (void)ctx;
+    return back_then;
+}
+
+/* Orders near or past their hour are announced (TCO Art 3's deadline):
+ * two orders received 50 and 70 minutes ago, then the service. */
+TEST(api_order_deadline_alerts_by_webhook) {
+    char db[8300], secret[8300], outbox[8300], args[30000];
+    snprintf(db, sizeof db, "%s/alerts.db", tmp_dir());
+    snprintf(secret, sizeof secret, "%s/alerts.secret", tmp_dir());
+    snprintf(outbox, sizeof outbox, "%s/alerts-outbox", tmp_dir());
+    FILE *f = fopen(secret, "w");
+    fputs("another-shared-secret-of-bytes\n", f);
+    fclose(f);
+    char e[256];
+    tamis_db *h;
+    ASSERT_OK(tamis_db_open(db, &h, e, sizeof e));
+    tamis_clock clk = {then, NULL};
+    tamis_order o;
+    memset(&o, 0, sizeof o);
+    o.authority = "Garda";
+    o.member_state = "IE";
+    o.locators = "[\"https://p.example/v/9\"]";
+    o.reference = "IE-NEAR";
+    back_then = tamis_clock_now(NULL) - 50 * 60;
+    o.issued_at = back_then;
+    ASSERT_OK(tamis_order_receive(h, &clk, "ops", &o, NULL));
+    o.reference = "IE-LATE";
+    back_then = tamis_clock_now(NULL) - 70 * 60;
+    o.issued_at = back_then;
+    ASSERT_OK(tamis_order_receive(h, &clk, "ops", &o, NULL));
+    tamis_db_close(h);
+    media_server rx;
+    media_server_start(&rx, 200, NULL, "ok", 2);
+    char *rev = make_token(db, "reviewer");
+    snprintf(args, sizeof args,
+             "--webhook-url http://127.0.0.1:%d/hook --webhook-secret-file '%s' --webhook-dir '%s'",
+             rx.port, secret, outbox);
+    server_proc s;
+    server_start(&s, db, args);
+    int near = 0, late = 0;
+    for (int i = 0; i < 100 && !(near && late); i++) {
+        json_t *j;
+        ASSERT_EQ(call(s.port, "GET", "/a/webhooks?state=delivered", rev, NULL, &j), 200);
+        json_t *ev = json_object_get(j, "events");
+        for (size_t k = 0; k < json_array_size(ev); k++) {
+            const char *t = json_string_value(json_object_get(json_array_get(ev, k), "type"));
+            near |= strcmp(t, "order.deadline_near") == 0;
+            late |= strcmp(t, "order.overdue") == 0;
+        }
+        json_decref(j);
+        if (!(near && late))
+            usleep(100000);
+    }
+    ASSERT(near);
+    ASSERT(late);
+    ASSERT_EQ(server_stop(&s), 0);
+    media_server_stop(&rx);
+    free(rev);
+}

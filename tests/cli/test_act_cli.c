@@ -119,3 +119,38 @@ TEST(notice_and_complaint_commands) {
     ASSERT_EQ(run(db, "complaint close 1", &out, &err), 2);
     free(out), free(err);
 }
+
+TEST(preserve_commands_audited) {
+    char db[4096], key[4096], dir[4096], file[4096];
+    snprintf(db, sizeof db, "%s/pv.db", tmp_dir());
+    snprintf(key, sizeof key, "%s/pv.key", tmp_dir());
+    snprintf(dir, sizeof dir, "%s/pv", tmp_dir());
+    snprintf(file, sizeof file, "%s/ev.bin", tmp_dir());
+    FILE *f = fopen(file, "w");
+    fputs("the evidence", f);
+    fclose(f);
+    char *out = NULL, *err = NULL;
+    ASSERT_EQ(run_cmd(fmt("'%s/tamis' preserve keygen '%s'", build_dir(), key), &out, &err), 0);
+    free(out), free(err);
+    const char *store = fmt("--dir '%s' --key '%s'", dir, key);
+    char st[9000];
+    snprintf(st, sizeof st, "%s", store);
+    ASSERT_EQ(run(db, fmt("preserve put up-1 '%s' --as ops --reason 'order X' %s", file, st), &out,
+                  &err),
+              0);
+    free(out), free(err);
+    ASSERT_EQ(run(db, fmt("preserve read up-1 --as auditor %s", st), &out, &err), 0);
+    ASSERT_STR_EQ(out, "the evidence");
+    free(out), free(err);
+    ASSERT_EQ(run(db, fmt("preserve hold up-1 --reason 'proceedings' %s", st), &out, &err), 0);
+    free(out), free(err);
+    ASSERT_EQ(run(db, fmt("preserve list %s", st), &out, &err), 0);
+    ASSERT(strstr(out, "up-1\t") && strstr(out, "\thold\t"));
+    free(out), free(err);
+    ASSERT_EQ(run(db, fmt("preserve read nothing %s", st), &out, &err), 1);
+    free(out), free(err);
+    ASSERT_EQ(run(db, "audit list", &out, &err), 0);
+    ASSERT(strstr(out, "\"action\":\"preserve.preserve\"") &&
+           strstr(out, "\"action\":\"preserve.read\"") && strstr(out, "\"actor\":\"auditor\""));
+    free(out), free(err);
+}

@@ -1923,7 +1923,10 @@ TAMIS_API tamis_status tamis_sor_find_personal_data(const char *text, size_t len
                                                     const char **what, size_t *offset);
 
 
-/* The statement of reasons for decision `id` (removed or disabled; a
+/* Its puid is the content's puid, '-' and the decision's id: the
+ * database wants one per statement, and content may get several.
+ *
+ * The statement of reasons for decision `id` (removed or disabled; a
  * pending or kept decision restricts nothing and has none), as the
  * database's JSON: illegal content under Regulation 2021/784, category
  * public security with the keyword terrorist content, source voluntary

@@ -23,8 +23,14 @@ static unsigned content_of(const char *type) {
 }
 
 /* Fills s from decision d; facts is the buffer its decision_facts uses. */
+/* The database wants puid unique per statement, and one piece of content
+ * may get several decisions: the statement's puid is the content's and
+ * the decision's id. */
+#define PUID_MAX 560
+
 static void build(const tamis_decision *d, unsigned content_types, int64_t content_date,
-                  char *facts, size_t cap, tamis_sor *s) {
+                  char *facts, size_t cap, char *puid, tamis_sor *s) {
+    snprintf(puid, PUID_MAX, "%.500s-%" PRId64, d->puid ? d->puid : "", d->id);
     static const char *const keywords[] = {TAMIS_SOR_KEYWORD_TERRORIST_CONTENT};
     int variant = d->variant && strcmp(d->variant, "original") != 0;
     snprintf(facts, cap,
@@ -57,7 +63,7 @@ static void build(const tamis_decision *d, unsigned content_types, int64_t conte
     s->automated_detection = d->automated_detection;
     s->automated_decision = d->automated_decision ? TAMIS_SOR_FULLY_AUTOMATED
                                                   : TAMIS_SOR_NOT_AUTOMATED;
-    s->puid = d->puid;
+    s->puid = puid;
 }
 
 static int restricts(const tamis_decision *d) {
@@ -80,9 +86,9 @@ tamis_status tamis_decision_statement(tamis_db *db, int64_t id, unsigned content
         return tamis__fail(&db->err, TAMIS_ERR_INVALID,
                            "decision %" PRId64 " restricts nothing: no statement of reasons", id);
     }
-    char facts[1200];
+    char facts[1200], puid[PUID_MAX];
     tamis_sor s;
-    build(&d, content_types, content_date, facts, sizeof facts, &s);
+    build(&d, content_types, content_date, facts, sizeof facts, puid, &s);
     st = tamis_sor_to_json(&s, json, problem);
     if (st != TAMIS_OK && problem)
         tamis__fail(&db->err, st, "statement of reasons: %s: %s", problem->field, problem->message);
@@ -106,6 +112,7 @@ typedef struct {
     int64_t after;
     tamis_decision d[TAMIS_SOR_BATCH_MAX];
     char facts[TAMIS_SOR_BATCH_MAX][1200];
+    char puid[TAMIS_SOR_BATCH_MAX][PUID_MAX];
     tamis_sor s[TAMIS_SOR_BATCH_MAX];
     size_t n;
     int64_t last;
@@ -152,7 +159,7 @@ tamis_status tamis_decision_statements(tamis_db *db, int64_t after, char **json,
     memset(&first, 0, sizeof first);
     for (size_t i = 0; i < b->n; i++) {
         tamis_sor_problem p;
-        build(&b->d[i], 0, 0, b->facts[keep], sizeof b->facts[keep], &b->s[keep]);
+        build(&b->d[i], 0, 0, b->facts[keep], sizeof b->facts[keep], b->puid[keep], &b->s[keep]);
         if (tamis_sor_validate(&b->s[keep], &p) == TAMIS_OK) {
             keep++;
         } else {

@@ -112,7 +112,9 @@ static void t_act(const char *db) {
     json_decref(j);
     snprintf(path, sizeof path, "/a/decisions/%lld/statement", (long long)did);
     ASSERT_EQ(call(s.port, "GET", path, rev, NULL, &j), 200);
-    ASSERT_STR_EQ(json_string_value(json_object_get(j, "puid")), "upload-1");
+    /* unique per statement: the content's id and the decision's */
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "puid")),
+                  fmt("upload-1-%lld", (long long)did));
     ASSERT_STR_EQ(json_string_value(json_object_get(j, "automated_decision")),
                   "AUTOMATED_DECISION_NOT_AUTOMATED");
     json_decref(j);

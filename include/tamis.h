@@ -1351,6 +1351,11 @@ TAMIS_API tamis_status tamis_matcher_open(const char *db_url, const char *snapsh
 /* Writes the matcher's state to snapshot_dir (replaced atomically), so
  * that the next start maps it instead of scanning the database. */
 TAMIS_API tamis_status tamis_matcher_save(tamis_matcher *m, const char *snapshot_dir);
+
+/* The change-log position of the snapshot the matcher was opened from or
+ * last saved to (0 if none): when it equals tamis_matcher_seq, saving
+ * again would write the same state. */
+TAMIS_API int64_t tamis_matcher_snapshot_seq(tamis_matcher *m);
 TAMIS_API void tamis_matcher_free(tamis_matcher *m);
 
 /* Applies the changes logged since the last sync. *applied (may be NULL)

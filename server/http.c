@@ -655,7 +655,10 @@ int srv_run(const srv_config *cfg) {
     tamis_webhook_close(s->webhook);
     tamis_preserve_close(s->preserve);
     tamis_matcher_sync(s->matcher, NULL);
-    save_snapshot(s);
+    /* nothing changed since the snapshot it runs from: no need to write it again */
+    if (tamis_matcher_snapshot_seq(s->matcher) == 0 ||
+        tamis_matcher_snapshot_seq(s->matcher) != tamis_matcher_seq(s->matcher))
+        save_snapshot(s);
     tamis_matcher_free(s->matcher);
     free(s);
     fprintf(stderr, "tamis serve: stopped\n");

@@ -53,6 +53,7 @@ struct tamis_matcher {
     tamis_digest_index *md5, *sha256;
     tamis__vmatch *video; /* vpdq and tmk */
     tamis__tmatch *text;  /* text_exact, text_near, text_tlsh, url */
+    int64_t snapshot_seq; /* of the snapshot opened or last saved; 0: none */
     char errmsg[256];
 };
 
@@ -783,7 +784,18 @@ tamis_status tamis_matcher_save(tamis_matcher *m, const char *dir) {
     }
     if (st != TAMIS_OK)
         remove_dir(tmp);
+    else
+        m->snapshot_seq = h.seq;
     return st;
+}
+
+int64_t tamis_matcher_snapshot_seq(tamis_matcher *m) {
+    if (!m)
+        return 0;
+    pthread_rwlock_rdlock(&m->lock);
+    int64_t s = m->snapshot_seq;
+    pthread_rwlock_unlock(&m->lock);
+    return s;
 }
 
 /* Loads a snapshot into an empty matcher (banks already listed).
@@ -869,5 +881,6 @@ static tamis_status load_snapshot(tamis_matcher *m, const char *dir) {
     tamis__tmatch_free(m->text);
     m->pdq = pdq, m->md5 = md5, m->sha256 = sha, m->video = video, m->text = text;
     m->seq = h.seq;
+    m->snapshot_seq = h.seq;
     return TAMIS_OK;
 }

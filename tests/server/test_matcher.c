@@ -138,12 +138,17 @@ TEST(matcher_snapshot_then_changes_since) {
     add(db, "A", "sha256", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
     tamis_matcher *m;
     ASSERT_OK(tamis_matcher_open(url, snap, &m, err, sizeof err)); /* none yet */
+    ASSERT_EQ(tamis_matcher_snapshot_seq(m), 0);
     ASSERT_OK(tamis_matcher_save(m, snap));
+    ASSERT_EQ(tamis_matcher_snapshot_seq(m), tamis_matcher_seq(m));
+    int64_t saved = tamis_matcher_seq(m);
     tamis_matcher_free(m);
     /* changes after the snapshot: one added, one deleted */
     int64_t id3 = add(db, "A", "pdq", FAR_HEX);
     ASSERT_OK(tamis_db_content_delete(db, id1));
     ASSERT_OK(tamis_matcher_open(url, snap, &m, err, sizeof err));
+    ASSERT_EQ(tamis_matcher_snapshot_seq(m), saved); /* opened from it, changes since */
+    ASSERT_GT(tamis_matcher_seq(m), saved);
     ASSERT_EQ(look(m, "pdq", H1).n, 0);
     seen s = look(m, "pdq", FAR_HEX);
     ASSERT_EQ(s.n, 1);

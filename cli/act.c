@@ -12,9 +12,6 @@
 
 #include "cli.h"
 
-static const char *order_states[] = {"", "received", "clarification_requested", "force_majeure",
-                                     "executed", "rejected"};
-static const char *actions[] = {"none", "remove", "disable", "review", "keep", "escalate"};
 
 static int print_order(void *ctx, const tamis_order *o) {
     (void)ctx;
@@ -22,7 +19,7 @@ static int print_order(void *ctx, const tamis_order *o) {
     json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:f,s:f,s:f,s:b,s:f,s:s?,s:s}", "id",
                           (json_int_t)o->id, "authority", o->authority, "member_state",
                           o->member_state, "reference", o->reference, "locators",
-                          loc ? loc : json_array(), "state", order_states[o->state],
+                          loc ? loc : json_array(), "state", tamis_order_state_name(o->state),
                           "received_at", o->received_at, "deadline", o->deadline,
                           "executed_at", o->executed_at, "on_time", o->on_time,
                           "clock_stopped_seconds", o->clock_stopped, "note", o->note,
@@ -40,7 +37,7 @@ static int print_decision(void *ctx, const tamis_decision *d) {
     json_t *j = json_pack("{s:I,s:s?,s:s?,s:I,s:s?,s:s?,s:i,s:s,s:b,s:s?,s:s?,s:s?}", "id",
                           (json_int_t)d->id, "puid", d->puid, "bank", d->bank, "content_id",
                           (json_int_t)d->content_id, "signal_type", d->signal_type, "variant",
-                          d->variant, "distance", d->distance, "action", actions[d->action],
+                          d->variant, "distance", d->distance, "action", tamis_action_name(d->action),
                           "automated_decision", d->automated_decision, "claimed_by",
                           d->claimed_by, "reviewer", d->reviewer, "reason", d->reason);
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -184,10 +181,7 @@ int cmd_order(int argc, char **argv) {
         }
         free(loc);
     } else if (strcmp(what, "step") == 0 && a.npos == 3 && id) {
-        tamis_order_state to = 0;
-        for (int i = 1; i <= 5; i++)
-            if (strcmp(a.pos[2], order_states[i]) == 0)
-                to = (tamis_order_state)i;
+        tamis_order_state to = tamis_order_state_from_name(a.pos[2]);
         if (!to) {
             order_usage(stderr);
             rc = EXIT_USAGE;
@@ -268,10 +262,7 @@ int cmd_review(int argc, char **argv) {
             tamis_decision_clear(&d);
         }
     } else if (strcmp(what, "decide") == 0 && a.npos == 2 && id && a.action) {
-        tamis_action act = TAMIS_ACTION_NONE;
-        for (int i = 1; i <= 5; i++)
-            if (strcmp(a.action, actions[i]) == 0)
-                act = (tamis_action)i;
+        tamis_action act = tamis_action_from_name(a.action);
         if (tamis_review_decide(db, NULL, a.as, id, act, a.reason, a.false_positive) != TAMIS_OK)
             rc = fail(db, "review");
         else if (tamis_decision_get(db, id, &d) == TAMIS_OK) {
@@ -349,10 +340,7 @@ static int notice_or_complaint(int argc, char **argv, int complaint) {
     if (!complaint && strcmp(what, "receive") == 0 && a.npos == 1)
         st = tamis_notice_receive(db, NULL, a.as, &a.n, &id);
     else if (!complaint && strcmp(what, "decide") == 0 && a.npos == 2 && id && a.action) {
-        tamis_action act = TAMIS_ACTION_NONE;
-        for (int i = 1; i <= 5; i++)
-            if (strcmp(a.action, actions[i]) == 0)
-                act = (tamis_action)i;
+        tamis_action act = tamis_action_from_name(a.action);
         st = tamis_notice_decide(db, NULL, a.as, id, act, a.reason);
     } else if (complaint && strcmp(what, "receive") == 0 && a.npos == 1)
         st = tamis_complaint_receive(db, NULL, a.as, &a.c, &id);

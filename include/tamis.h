@@ -1500,6 +1500,12 @@ typedef struct tamis_order {
     void *doc_;                /* tamis's: holds the strings above */
 } tamis_order;
 
+/* The state's name ("received", "clarification_requested",
+ * "force_majeure", "executed", "rejected"; "?" if out of range), and the
+ * state of a name (0 for NULL or an unknown one). */
+TAMIS_API const char *tamis_order_state_name(tamis_order_state s);
+TAMIS_API tamis_order_state tamis_order_state_from_name(const char *name);
+
 /* Records an order received now (the clock's time): validates Annex I's
  * fields, starts the hour, audits it as `actor`; *id gets its number. */
 TAMIS_API tamis_status tamis_order_receive(tamis_db *db, const tamis_clock *clock,
@@ -1550,6 +1556,12 @@ typedef enum tamis_action {
     TAMIS_ACTION_KEEP = 4,     /* a reviewer's: not actioned */
     TAMIS_ACTION_ESCALATE = 5  /* a reviewer's: to a senior reviewer */
 } tamis_action;
+
+/* The action's name ("none", "remove", "disable", "review", "keep",
+ * "escalate"; "?" if out of range), and the action of a name
+ * (TAMIS_ACTION_NONE for NULL or an unknown one). */
+TAMIS_API const char *tamis_action_name(tamis_action a);
+TAMIS_API tamis_action tamis_action_from_name(const char *name);
 
 /* What `policy` (may be NULL) decides for a match of signal_type at
  * distance. TAMIS_ERR_INVALID if the policy is not one. */

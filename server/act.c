@@ -43,8 +43,6 @@ static const char *str(json_t *b, const char *k) { return json_string_value(json
 
 /* ---- Orders ---------------------------------------------------------------------- */
 
-static const char *state_names[] = {"", "received", "clarification_requested", "force_majeure",
-                                    "executed", "rejected"};
 
 static json_t *order_json(const tamis_order *o) {
     json_t *loc = json_loads(o->locators ? o->locators : "[]", 0, NULL);
@@ -53,7 +51,7 @@ static json_t *order_json(const tamis_order *o) {
                      o->member_state, "reference", o->reference, "issued_at", o->issued_at,
                      "locators", loc ? loc : json_array(), "reasons", o->reasons, "redress",
                      o->redress, "withhold_information", o->withhold_information, "state",
-                     state_names[o->state], "received_at", o->received_at, "deadline",
+                     tamis_order_state_name(o->state), "received_at", o->received_at, "deadline",
                      o->deadline, "executed_at", o->executed_at, "on_time", o->on_time,
                      "clock_stopped_seconds", o->clock_stopped, "note", o->note, "receipt",
                      o->receipt);
@@ -116,10 +114,7 @@ void h_order_step(req *r) {
         return;
     }
     const char *to = str(b, "to");
-    tamis_order_state s = 0;
-    for (int i = 1; i <= 5 && to; i++)
-        if (strcmp(to, state_names[i]) == 0)
-            s = (tamis_order_state)i;
+    tamis_order_state s = tamis_order_state_from_name(to);
     if (!s) {
         reply_error(r, 400, "\"to\" is one of received, clarification_requested, "
                             "force_majeure, executed, rejected");
@@ -190,13 +185,12 @@ void h_orders_due(req *r) {
 
 /* ---- The review queue ------------------------------------------------------------- */
 
-static const char *action_names[] = {"none", "remove", "disable", "review", "keep", "escalate"};
 
 static json_t *decision_json(const tamis_decision *d) {
     return json_pack("{s:I,s:s?,s:s?,s:I,s:s?,s:s?,s:i,s:s,s:s,s:b,s:b,s:s?,s:s?,s:s?,s:f,s:f}",
                      "id", (json_int_t)d->id, "puid", d->puid, "bank", d->bank, "content_id",
                      (json_int_t)d->content_id, "signal_type", d->signal_type, "variant",
-                     d->variant, "distance", d->distance, "action", action_names[d->action],
+                     d->variant, "distance", d->distance, "action", tamis_action_name(d->action),
                      "state", d->state == TAMIS_DECISION_PENDING ? "pending" : "decided",
                      "automated_detection", d->automated_detection, "automated_decision",
                      d->automated_decision, "claimed_by", d->claimed_by, "reviewer", d->reviewer,
@@ -255,10 +249,7 @@ void h_review_decide(req *r) {
         return;
     }
     const char *a = str(b, "action");
-    tamis_action act = TAMIS_ACTION_NONE;
-    for (int i = 1; i <= 5 && a; i++)
-        if (strcmp(a, action_names[i]) == 0)
-            act = (tamis_action)i;
+    tamis_action act = tamis_action_from_name(a);
     tamis_status st = tamis_review_decide(db, NULL, r->who, id, act, str(b, "reason"),
                                           json_is_true(json_object_get(b, "false_positive")));
     json_decref(b);
@@ -330,7 +321,7 @@ static void reply_notice(req *r, tamis_db *db, int64_t id, int status) {
                          "trusted_flagger", n.trusted_flagger, "state",
                          n.state == TAMIS_NOTICE_RECEIVED ? "received" : "decided",
                          "acknowledged_at", n.acknowledged_at, "decided_at", n.decided_at,
-                         "action", n.state == TAMIS_NOTICE_DECIDED ? action_names[n.action] : NULL,
+                         "action", n.state == TAMIS_NOTICE_DECIDED ? tamis_action_name(n.action) : NULL,
                          "reason", n.reason, "outcome", n.outcome));
     tamis_notice_clear(&n);
 }
@@ -367,10 +358,7 @@ void h_notice_decide(req *r) {
         return;
     }
     const char *a = str(b, "action");
-    tamis_action act = TAMIS_ACTION_NONE;
-    for (int i = 1; i <= 5 && a; i++)
-        if (strcmp(a, action_names[i]) == 0)
-            act = (tamis_action)i;
+    tamis_action act = tamis_action_from_name(a);
     tamis_status st = tamis_notice_decide(db, NULL, r->who, id, act, str(b, "reason"));
     json_decref(b);
     if (st != TAMIS_OK)
@@ -485,12 +473,12 @@ void act_on_matches(req *r, const char *puid, json_t *matches) {
             continue;
         }
         json_object_set_new(m, "decision_id", json_integer(id));
-        json_object_set_new(m, "action", json_string(action_names[a]));
+        json_object_set_new(m, "action", json_string(tamis_action_name(a)));
         if (!wh)
             continue;
         /* the platform's action endpoint learns of it, signed, at least once */
         json_t *ev = json_pack("{s:I,s:s,s:s,s:s?,s:I,s:s?,s:s?,s:i,s:b}", "decision_id",
-                               (json_int_t)id, "puid", puid, "action", action_names[a], "bank",
+                               (json_int_t)id, "puid", puid, "action", tamis_action_name(a), "bank",
                                d.bank, "content_id", (json_int_t)d.content_id, "signal_type",
                                d.signal_type, "variant", d.variant, "distance", d.distance,
                                "automated_decision", a != TAMIS_ACTION_REVIEW);

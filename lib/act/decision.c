@@ -21,21 +21,14 @@
 
 static int64_t us(double s) { return (int64_t)llround(s * 1e6); }
 
-static const char *action_name(tamis_action a) {
-    switch (a) {
-    case TAMIS_ACTION_NONE: return "none";
-    case TAMIS_ACTION_REMOVE: return "remove";
-    case TAMIS_ACTION_DISABLE: return "disable";
-    case TAMIS_ACTION_REVIEW: return "review";
-    case TAMIS_ACTION_KEEP: return "keep";
-    case TAMIS_ACTION_ESCALATE: return "escalate";
-    }
-    return "?";
+const char *tamis_action_name(tamis_action a) {
+    static const char *const names[] = {"none", "remove", "disable", "review", "keep", "escalate"};
+    return a >= TAMIS_ACTION_NONE && a <= TAMIS_ACTION_ESCALATE ? names[a] : "?";
 }
 
-static tamis_action action_of(const char *s) {
+tamis_action tamis_action_from_name(const char *s) {
     for (int a = TAMIS_ACTION_NONE; a <= TAMIS_ACTION_ESCALATE; a++)
-        if (s && strcmp(s, action_name((tamis_action)a)) == 0)
+        if (s && strcmp(s, tamis_action_name((tamis_action)a)) == 0)
             return (tamis_action)a;
     return TAMIS_ACTION_NONE;
 }
@@ -119,7 +112,7 @@ tamis_status tamis_decision_record(tamis_db *db, const tamis_clock *clock, const
                             "bank", d->bank, "content_id", (json_int_t)d->content_id,
                             "signal_type", d->signal_type, "variant",
                             d->variant ? d->variant : "original", "distance", d->distance,
-                            "action", action_name(a), "state",
+                            "action", tamis_action_name(a), "state",
                             automated ? TAMIS_DECISION_DONE : TAMIS_DECISION_PENDING,
                             "automated_detection", 1, "automated_decision", automated,
                             "created_at_us", (json_int_t)now, "decided_at_us",
@@ -160,7 +153,7 @@ static void fill(tamis_decision *o, int64_t id, json_t *doc) {
     o->signal_type = gets(doc, "signal_type");
     o->variant = gets(doc, "variant");
     o->distance = (int)geti(doc, "distance");
-    o->action = action_of(gets(doc, "action"));
+    o->action = tamis_action_from_name(gets(doc, "action"));
     o->state = (tamis_decision_state)geti(doc, "state");
     o->automated_detection = json_is_true(json_object_get(doc, "automated_detection"));
     o->automated_decision = json_is_true(json_object_get(doc, "automated_decision"));
@@ -339,7 +332,7 @@ tamis_status tamis_review_decide(tamis_db *db, const tamis_clock *clock, const c
         if (action == TAMIS_ACTION_ESCALATE) {
             json_object_set_new(doc, "escalated", json_true());
         } else {
-            json_object_set_new(doc, "action", json_string(action_name(action)));
+            json_object_set_new(doc, "action", json_string(tamis_action_name(action)));
             json_object_set_new(doc, "state", json_integer(TAMIS_DECISION_DONE));
             json_object_set_new(doc, "decided_at_us", json_integer(now));
             json_object_set_new(doc, "false_positive", json_boolean(false_positive));
@@ -358,7 +351,7 @@ tamis_status tamis_review_decide(tamis_db *db, const tamis_clock *clock, const c
         }
     }
     if (st == TAMIS_OK) {
-        json_t *d = json_pack("{s:s,s:s,s:b}", "action", action_name(action), "reason", reason,
+        json_t *d = json_pack("{s:s,s:s,s:b}", "action", tamis_action_name(action), "reason", reason,
                               "false_positive", false_positive);
         st = audit(db, clock, reviewer,
                    action == TAMIS_ACTION_ESCALATE ? "review.escalated" : "review.decided", id, d);

@@ -25,21 +25,6 @@ static int64_t geti(json_t *d, const char *k) {
     return (int64_t)json_integer_value(json_object_get(d, k));
 }
 
-static const char *action_name(tamis_action a) {
-    return a == TAMIS_ACTION_REMOVE    ? "remove"
-           : a == TAMIS_ACTION_DISABLE ? "disable"
-           : a == TAMIS_ACTION_KEEP    ? "keep"
-                                       : "none";
-}
-
-static tamis_action action_of(const char *s) {
-    return !s                           ? TAMIS_ACTION_NONE
-           : strcmp(s, "remove") == 0   ? TAMIS_ACTION_REMOVE
-           : strcmp(s, "disable") == 0  ? TAMIS_ACTION_DISABLE
-           : strcmp(s, "keep") == 0     ? TAMIS_ACTION_KEEP
-                                        : TAMIS_ACTION_NONE;
-}
-
 static tamis_status audit(tamis_db *db, const tamis_clock *clock, const char *actor,
                           const char *action, const char *kind, int64_t id, json_t *detail) {
     char subject[48];
@@ -208,13 +193,13 @@ tamis_status tamis_notice_decide(tamis_db *db, const tamis_clock *clock, const c
                  reason);
         json_object_set_new(doc, "state", json_integer(TAMIS_NOTICE_DECIDED));
         json_object_set_new(doc, "decided_at_us", json_integer(now));
-        json_object_set_new(doc, "action", json_string(action_name(action)));
+        json_object_set_new(doc, "action", json_string(tamis_action_name(action)));
         json_object_set_new(doc, "reason", json_string(reason));
         json_object_set_new(doc, "outcome", json_string(outcome));
         st = update(db, id, TAMIS_NOTICE_DECIDED, now, doc);
     }
     if (st == TAMIS_OK) {
-        json_t *d = json_pack("{s:s,s:s}", "action", action_name(action), "reason", reason);
+        json_t *d = json_pack("{s:s,s:s}", "action", tamis_action_name(action), "reason", reason);
         st = audit(db, clock, actor, "notice.decided", "notice", id, d);
         json_decref(d);
     }
@@ -236,7 +221,7 @@ static void notice_fill(void *out, int64_t id, json_t *doc) {
     n->received_at = (double)geti(doc, "received_at_us") / 1e6;
     n->acknowledged_at = (double)geti(doc, "acknowledged_at_us") / 1e6;
     n->decided_at = (double)geti(doc, "decided_at_us") / 1e6;
-    n->action = action_of(gets(doc, "action"));
+    n->action = tamis_action_from_name(gets(doc, "action"));
     n->reason = gets(doc, "reason");
     n->outcome = gets(doc, "outcome");
 }

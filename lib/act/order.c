@@ -23,7 +23,7 @@
 
 static int64_t us(double seconds) { return (int64_t)llround(seconds * 1e6); }
 
-static const char *state_name(tamis_order_state s) {
+const char *tamis_order_state_name(tamis_order_state s) {
     switch (s) {
     case TAMIS_ORDER_RECEIVED: return "received";
     case TAMIS_ORDER_CLARIFICATION: return "clarification_requested";
@@ -110,7 +110,7 @@ tamis_status tamis_order_receive(tamis_db *db, const tamis_clock *clock, const c
     char receipt[65];
     receipt_hash(doc, receipt);
     json_object_set_new(doc, "receipt", json_string(receipt));
-    json_object_set_new(doc, "state", json_string(state_name(TAMIS_ORDER_RECEIVED)));
+    json_object_set_new(doc, "state", json_string(tamis_order_state_name(TAMIS_ORDER_RECEIVED)));
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (!text)
@@ -145,9 +145,9 @@ static const char *gets(json_t *doc, const char *k) {
     return json_string_value(json_object_get(doc, k));
 }
 
-static tamis_order_state state_of(const char *name) {
+tamis_order_state tamis_order_state_from_name(const char *name) {
     for (int s = TAMIS_ORDER_RECEIVED; s <= TAMIS_ORDER_REJECTED; s++)
-        if (name && strcmp(name, state_name((tamis_order_state)s)) == 0)
+        if (name && strcmp(name, tamis_order_state_name((tamis_order_state)s)) == 0)
             return (tamis_order_state)s;
     return 0;
 }
@@ -169,7 +169,7 @@ static int fill(tamis_order *o, int64_t id, json_t *doc) {
     o->reasons = gets(doc, "reasons");
     o->redress = gets(doc, "redress");
     o->withhold_information = json_is_true(json_object_get(doc, "withhold_information"));
-    o->state = state_of(gets(doc, "state"));
+    o->state = tamis_order_state_from_name(gets(doc, "state"));
     o->received_at = (double)geti(doc, "received_at_us") / 1e6;
     o->deadline = (double)geti(doc, "deadline_us") / 1e6;
     o->executed_at = (double)geti(doc, "executed_at_us") / 1e6;
@@ -244,7 +244,7 @@ tamis_status tamis_order_step(tamis_db *db, const tamis_clock *clock, const char
         return st;
     json_t *doc = NULL;
     st = load(db, id, &doc);
-    tamis_order_state from = st == TAMIS_OK ? state_of(gets(doc, "state")) : 0;
+    tamis_order_state from = st == TAMIS_OK ? tamis_order_state_from_name(gets(doc, "state")) : 0;
     int64_t now = us(tamis_clock_now(clock));
     int64_t deadline = st == TAMIS_OK ? geti(doc, "deadline_us") : 0;
     int stops = to == TAMIS_ORDER_CLARIFICATION || to == TAMIS_ORDER_FORCE_MAJEURE;
@@ -255,7 +255,7 @@ tamis_status tamis_order_step(tamis_db *db, const tamis_clock *clock, const char
                    from >= TAMIS_ORDER_RECEIVED && from <= TAMIS_ORDER_FORCE_MAJEURE);
     if (st == TAMIS_OK && !allowed)
         st = tamis__fail(&db->err, TAMIS_ERR_INVALID, "order %" PRId64 " cannot go from %s to %s",
-                         id, state_name(from), state_name(to));
+                         id, tamis_order_state_name(from), tamis_order_state_name(to));
     if (st == TAMIS_OK) {
         if (stops) {
             /* Art 3(7), 3(8): the hour stops; when it restarts it is whole */
@@ -274,7 +274,7 @@ tamis_status tamis_order_step(tamis_db *db, const tamis_clock *clock, const char
                 deadline = now + HOUR_US;
         }
         json_object_set_new(doc, "deadline_us", json_integer(deadline));
-        json_object_set_new(doc, "state", json_string(state_name(to)));
+        json_object_set_new(doc, "state", json_string(tamis_order_state_name(to)));
         if (note)
             json_object_set_new(doc, "note", json_string(note));
         char *text = json_dumps(doc, JSON_COMPACT);
@@ -285,8 +285,8 @@ tamis_status tamis_order_step(tamis_db *db, const tamis_clock *clock, const char
     if (st == TAMIS_OK) {
         char subject[40], action[64];
         snprintf(subject, sizeof subject, "order:%" PRId64, id);
-        snprintf(action, sizeof action, "order.%s", state_name(to));
-        json_t *d = json_pack("{s:s,s:I,s:s?}", "from", state_name(from), "deadline_us",
+        snprintf(action, sizeof action, "order.%s", tamis_order_state_name(to));
+        json_t *d = json_pack("{s:s,s:I,s:s?}", "from", tamis_order_state_name(from), "deadline_us",
                               (json_int_t)deadline, "note", note);
         if (to == TAMIS_ORDER_EXECUTED)
             json_object_set_new(d, "on_time", json_boolean(now <= deadline));

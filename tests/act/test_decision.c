@@ -280,3 +280,15 @@ TEST(decision_statements_in_batches) {
     ASSERT_EQ(batches, 3);
     tamis_db_close(db);
 }
+
+TEST(action_and_order_state_names_round_trip) {
+    for (int a = TAMIS_ACTION_NONE; a <= TAMIS_ACTION_ESCALATE; a++)
+        ASSERT_EQ(tamis_action_from_name(tamis_action_name((tamis_action)a)), a);
+    ASSERT_STR_EQ(tamis_action_name(TAMIS_ACTION_REMOVE), "remove");
+    ASSERT_EQ(tamis_action_from_name("sideways"), TAMIS_ACTION_NONE);
+    ASSERT_EQ(tamis_action_from_name(NULL), TAMIS_ACTION_NONE);
+    for (int s = TAMIS_ORDER_RECEIVED; s <= TAMIS_ORDER_REJECTED; s++)
+        ASSERT_EQ(tamis_order_state_from_name(tamis_order_state_name((tamis_order_state)s)), s);
+    ASSERT_STR_EQ(tamis_order_state_name(TAMIS_ORDER_CLARIFICATION), "clarification_requested");
+    ASSERT_EQ(tamis_order_state_from_name("lost"), 0);
+}

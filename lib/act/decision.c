@@ -16,10 +16,11 @@
 
 #include "../common/common.h"
 #include "../store/store.h"
+#include "act.h"
 
 #define KIND "decision"
 
-static int64_t us(double s) { return (int64_t)llround(s * 1e6); }
+
 
 const char *tamis_action_name(tamis_action a) {
     static const char *const names[] = {"none", "remove", "disable", "review", "keep", "escalate"};
@@ -73,16 +74,6 @@ tamis_status tamis_policy_decide(const char *policy, const char *signal_type, in
 
 /* ---- Records ---------------------------------------------------------------- */
 
-static tamis_status audit(tamis_db *db, const tamis_clock *clock, const char *actor,
-                          const char *action, int64_t id, json_t *detail) {
-    char subject[40];
-    snprintf(subject, sizeof subject, "decision:%" PRId64, id);
-    char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-    tamis_status st = tamis_audit_append(db, clock, actor, action, subject, d, NULL);
-    free(d);
-    return st;
-}
-
 tamis_status tamis_decision_record(tamis_db *db, const tamis_clock *clock, const char *actor,
                                    const tamis_decision *d, int64_t *id, tamis_action *action) {
     tamis_status st = tamis__db_enter(db, 1);
@@ -107,7 +98,7 @@ tamis_status tamis_decision_record(tamis_db *db, const tamis_clock *clock, const
     if (a == TAMIS_ACTION_NONE)
         return TAMIS_DONE;
     int automated = a != TAMIS_ACTION_REVIEW;
-    int64_t now = us(tamis_clock_now(clock));
+    int64_t now = tamis__act_us(tamis_clock_now(clock));
     json_t *doc = json_pack("{s:s,s:s,s:I,s:s,s:s,s:i,s:s,s:i,s:b,s:b,s:I,s:I}", "puid", d->puid,
                             "bank", d->bank, "content_id", (json_int_t)d->content_id,
                             "signal_type", d->signal_type, "variant",
@@ -117,52 +108,44 @@ tamis_status tamis_decision_record(tamis_db *db, const tamis_clock *clock, const
                             "automated_detection", 1, "automated_decision", automated,
                             "created_at_us", (json_int_t)now, "decided_at_us",
                             (json_int_t)(automated ? now : 0));
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    if (!text) {
-        json_decref(doc);
+    if (!doc)
         return tamis__fail(&db->err, TAMIS_ERR_NOMEM, "out of memory");
-    }
     int64_t rid = 0;
     if ((st = tamis__db_begin(db)) == TAMIS_OK) {
-        st = db->ops->rec_insert(db, KIND, automated ? TAMIS_DECISION_DONE : TAMIS_DECISION_PENDING,
-                                 0, text, &rid);
+        st = tamis__rec_insert(db, KIND, automated ? TAMIS_DECISION_DONE : TAMIS_DECISION_PENDING,
+                               0, doc, &rid);
         if (st == TAMIS_OK)
-            st = audit(db, clock, actor, automated ? "decision.automated" : "decision.queued",
-                       rid, doc);
+            st = tamis__rec_audit(db, clock, actor,
+                                  automated ? "decision.automated" : "decision.queued", KIND, rid,
+                                  doc);
         st = tamis__db_end(db, st);
     }
-    free(text);
     json_decref(doc);
     if (st == TAMIS_OK && id)
         *id = rid;
     return st;
 }
 
-static const char *gets(json_t *d, const char *k) { return json_string_value(json_object_get(d, k)); }
-static int64_t geti(json_t *d, const char *k) {
-    return (int64_t)json_integer_value(json_object_get(d, k));
-}
-
 static void fill(tamis_decision *o, int64_t id, json_t *doc) {
     memset(o, 0, sizeof *o);
     o->id = id;
     o->doc_ = doc;
-    o->puid = gets(doc, "puid");
-    o->bank = gets(doc, "bank");
-    o->content_id = geti(doc, "content_id");
-    o->signal_type = gets(doc, "signal_type");
-    o->variant = gets(doc, "variant");
-    o->distance = (int)geti(doc, "distance");
-    o->action = tamis_action_from_name(gets(doc, "action"));
-    o->state = (tamis_decision_state)geti(doc, "state");
+    o->puid = tamis__act_gets(doc, "puid");
+    o->bank = tamis__act_gets(doc, "bank");
+    o->content_id = tamis__act_geti(doc, "content_id");
+    o->signal_type = tamis__act_gets(doc, "signal_type");
+    o->variant = tamis__act_gets(doc, "variant");
+    o->distance = (int)tamis__act_geti(doc, "distance");
+    o->action = tamis_action_from_name(tamis__act_gets(doc, "action"));
+    o->state = (tamis_decision_state)tamis__act_geti(doc, "state");
     o->automated_detection = json_is_true(json_object_get(doc, "automated_detection"));
     o->automated_decision = json_is_true(json_object_get(doc, "automated_decision"));
-    o->claimed_by = gets(doc, "claimed_by");
-    o->claimed_until = (double)geti(doc, "claimed_until_us") / 1e6;
-    o->reviewer = gets(doc, "reviewer");
-    o->reason = gets(doc, "reason");
-    o->created_at = (double)geti(doc, "created_at_us") / 1e6;
-    o->decided_at = (double)geti(doc, "decided_at_us") / 1e6;
+    o->claimed_by = tamis__act_gets(doc, "claimed_by");
+    o->claimed_until = (double)tamis__act_geti(doc, "claimed_until_us") / 1e6;
+    o->reviewer = tamis__act_gets(doc, "reviewer");
+    o->reason = tamis__act_gets(doc, "reason");
+    o->created_at = (double)tamis__act_geti(doc, "created_at_us") / 1e6;
+    o->decided_at = (double)tamis__act_geti(doc, "decided_at_us") / 1e6;
 }
 
 void tamis_decision_clear(tamis_decision *d) {
@@ -172,37 +155,12 @@ void tamis_decision_clear(tamis_decision *d) {
     }
 }
 
-typedef struct {
-    json_t *doc;
-    int found;
-} one;
-
-static int take(void *ctx, int64_t id, const char *text) {
-    (void)id;
-    one *o = ctx;
-    o->doc = json_loads(text, 0, NULL);
-    o->found = 1;
-    return 1;
-}
-
-static tamis_status load(tamis_db *db, int64_t id, json_t **doc) {
-    one o = {NULL, 0};
-    tamis_status st = db->ops->rec_page(db, KIND, -1, id, 0, 1, take, &o);
-    if (st != TAMIS_OK && st != TAMIS_DONE)
-        return st;
-    if (!o.doc)
-        return tamis__fail(&db->err, o.found ? TAMIS_ERR_CORRUPT : TAMIS_ERR_NOT_FOUND,
-                           "no decision %" PRId64, id);
-    *doc = o.doc;
-    return TAMIS_OK;
-}
-
 tamis_status tamis_decision_get(tamis_db *db, int64_t id, tamis_decision *out) {
     tamis_status st = tamis__db_enter(db, 0);
     if (st != TAMIS_OK || !out)
         return st ? st : TAMIS_ERR_INVALID;
     json_t *doc;
-    if ((st = load(db, id, &doc)) != TAMIS_OK)
+    if ((st = tamis__rec_load(db, KIND, id, &doc)) != TAMIS_OK)
         return st;
     fill(out, id, doc);
     return TAMIS_OK;
@@ -250,25 +208,15 @@ tamis_status tamis_decision_list(tamis_db *db, tamis_decision_state state, tamis
 
 /* ---- Review ------------------------------------------------------------------ */
 
-static tamis_status save(tamis_db *db, int64_t id, json_t *doc) {
-    char *text = json_dumps(doc, JSON_COMPACT);
-    if (!text)
-        return tamis__fail(&db->err, TAMIS_ERR_NOMEM, "out of memory");
-    tamis_status st = db->ops->rec_update(db, id, (int)geti(doc, "state"),
-                                          geti(doc, "claimed_until_us"), text);
-    free(text);
-    return st;
-}
-
 /* Whether `reviewer` may act on doc now: pending, and unclaimed, claimed
  * by them, or claimed by someone whose lease ran out. */
 static tamis_status may_take(tamis_db *db, json_t *doc, int64_t id, const char *reviewer,
                              int64_t now) {
-    if (geti(doc, "state") != TAMIS_DECISION_PENDING)
+    if (tamis__act_geti(doc, "state") != TAMIS_DECISION_PENDING)
         return tamis__fail(&db->err, TAMIS_ERR_INVALID, "decision %" PRId64 " is already decided",
                            id);
-    const char *holder = gets(doc, "claimed_by");
-    if (holder && strcmp(holder, reviewer) != 0 && geti(doc, "claimed_until_us") > now)
+    const char *holder = tamis__act_gets(doc, "claimed_by");
+    if (holder && strcmp(holder, reviewer) != 0 && tamis__act_geti(doc, "claimed_until_us") > now)
         return tamis__fail(&db->err, TAMIS_ERR_EXISTS, "decision %" PRId64 " is claimed by %s",
                            id, holder);
     return TAMIS_OK;
@@ -284,17 +232,17 @@ tamis_status tamis_review_claim(tamis_db *db, const tamis_clock *clock, const ch
     if ((st = tamis__db_begin(db)) != TAMIS_OK)
         return st;
     json_t *doc = NULL;
-    int64_t now = us(tamis_clock_now(clock));
-    st = load(db, id, &doc);
+    int64_t now = tamis__act_us(tamis_clock_now(clock));
+    st = tamis__rec_load(db, KIND, id, &doc);
     if (st == TAMIS_OK)
         st = may_take(db, doc, id, reviewer, now);
     if (st == TAMIS_OK) {
         json_object_set_new(doc, "claimed_by", json_string(reviewer));
-        json_object_set_new(doc, "claimed_until_us", json_integer(now + us(lease)));
-        st = save(db, id, doc);
+        json_object_set_new(doc, "claimed_until_us", json_integer(now + tamis__act_us(lease)));
+        st = tamis__rec_update(db, id, (int)tamis__act_geti(doc, "state"), tamis__act_geti(doc, "claimed_until_us"), doc);
     }
     if (st == TAMIS_OK)
-        st = audit(db, clock, reviewer, "review.claimed", id, NULL);
+        st = tamis__rec_audit(db, clock, reviewer, "review.claimed", KIND, id, NULL);
     json_decref(doc);
     return tamis__db_end(db, st);
 }
@@ -318,11 +266,11 @@ tamis_status tamis_review_decide(tamis_db *db, const tamis_clock *clock, const c
     if ((st = tamis__db_begin(db)) != TAMIS_OK)
         return st;
     json_t *doc = NULL;
-    int64_t now = us(tamis_clock_now(clock));
-    st = load(db, id, &doc);
+    int64_t now = tamis__act_us(tamis_clock_now(clock));
+    st = tamis__rec_load(db, KIND, id, &doc);
     if (st == TAMIS_OK)
         st = may_take(db, doc, id, reviewer, now);
-    if (st == TAMIS_OK && !gets(doc, "claimed_by"))
+    if (st == TAMIS_OK && !tamis__act_gets(doc, "claimed_by"))
         st = tamis__fail(&db->err, TAMIS_ERR_INVALID, "claim decision %" PRId64 " first", id);
     if (st == TAMIS_OK) {
         json_object_set_new(doc, "reason", json_string(reason));
@@ -337,13 +285,13 @@ tamis_status tamis_review_decide(tamis_db *db, const tamis_clock *clock, const c
             json_object_set_new(doc, "decided_at_us", json_integer(now));
             json_object_set_new(doc, "false_positive", json_boolean(false_positive));
         }
-        st = save(db, id, doc);
+        st = tamis__rec_update(db, id, (int)tamis__act_geti(doc, "state"), tamis__act_geti(doc, "claimed_until_us"), doc);
     }
     /* Feedback to the bank: a false positive's item stops matching. */
     if (st == TAMIS_OK && false_positive) {
         tamis_content c;
         memset(&c, 0, sizeof c);
-        st = tamis_db_content_get(db, geti(doc, "content_id"), &c);
+        st = tamis_db_content_get(db, tamis__act_geti(doc, "content_id"), &c);
         if (st == TAMIS_OK) {
             c.disabled_until = INT64_MAX / 2;
             st = tamis_db_content_update(db, &c);
@@ -353,8 +301,9 @@ tamis_status tamis_review_decide(tamis_db *db, const tamis_clock *clock, const c
     if (st == TAMIS_OK) {
         json_t *d = json_pack("{s:s,s:s,s:b}", "action", tamis_action_name(action), "reason", reason,
                               "false_positive", false_positive);
-        st = audit(db, clock, reviewer,
-                   action == TAMIS_ACTION_ESCALATE ? "review.escalated" : "review.decided", id, d);
+        st = tamis__rec_audit(db, clock, reviewer,
+                              action == TAMIS_ACTION_ESCALATE ? "review.escalated" : "review.decided",
+                              KIND, id, d);
         json_decref(d);
     }
     json_decref(doc);

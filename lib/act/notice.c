@@ -18,66 +18,7 @@
 
 #include "../common/common.h"
 #include "../store/store.h"
-
-static int64_t us(double s) { return (int64_t)llround(s * 1e6); }
-static const char *gets(json_t *d, const char *k) { return json_string_value(json_object_get(d, k)); }
-static int64_t geti(json_t *d, const char *k) {
-    return (int64_t)json_integer_value(json_object_get(d, k));
-}
-
-static tamis_status audit(tamis_db *db, const tamis_clock *clock, const char *actor,
-                          const char *action, const char *kind, int64_t id, json_t *detail) {
-    char subject[48];
-    snprintf(subject, sizeof subject, "%s:%" PRId64, kind, id);
-    char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-    tamis_status st = tamis_audit_append(db, clock, actor, action, subject, d, NULL);
-    free(d);
-    return st;
-}
-
-typedef struct {
-    json_t *doc;
-    int found;
-} one;
-
-static int take(void *ctx, int64_t id, const char *text) {
-    (void)id;
-    one *o = ctx;
-    o->doc = json_loads(text, 0, NULL);
-    o->found = 1;
-    return 1;
-}
-
-static tamis_status load(tamis_db *db, const char *kind, int64_t id, json_t **doc) {
-    one o = {NULL, 0};
-    tamis_status st = db->ops->rec_page(db, kind, -1, id, 0, 1, take, &o);
-    if (st != TAMIS_OK && st != TAMIS_DONE)
-        return st;
-    if (!o.doc)
-        return tamis__fail(&db->err, o.found ? TAMIS_ERR_CORRUPT : TAMIS_ERR_NOT_FOUND,
-                           "no %s %" PRId64, kind, id);
-    *doc = o.doc;
-    return TAMIS_OK;
-}
-
-static tamis_status insert(tamis_db *db, const char *kind, int state, int64_t key, json_t *doc,
-                           int64_t *id) {
-    char *text = json_dumps(doc, JSON_COMPACT);
-    if (!text)
-        return tamis__fail(&db->err, TAMIS_ERR_NOMEM, "out of memory");
-    tamis_status st = db->ops->rec_insert(db, kind, state, key, text, id);
-    free(text);
-    return st;
-}
-
-static tamis_status update(tamis_db *db, int64_t id, int state, int64_t key, json_t *doc) {
-    char *text = json_dumps(doc, JSON_COMPACT);
-    if (!text)
-        return tamis__fail(&db->err, TAMIS_ERR_NOMEM, "out of memory");
-    tamis_status st = db->ops->rec_update(db, id, state, key, text);
-    free(text);
-    return st;
-}
+#include "act.h"
 
 typedef struct {
     void (*fill)(void *out, int64_t id, json_t *doc);
@@ -139,7 +80,7 @@ tamis_status tamis_notice_receive(tamis_db *db, const tamis_clock *clock, const 
         (st = tamis__check_text(&db->err, "locator", n->locator)) ||
         (st = tamis__check_text(&db->err, "notifier", n->notifier)))
         return st;
-    int64_t now = us(tamis_clock_now(clock));
+    int64_t now = tamis__act_us(tamis_clock_now(clock));
     json_t *doc = json_pack("{s:s?,s:s?,s:s,s:b,s:s?,s:i,s:I,s:I}", "puid", n->puid, "locator",
                             n->locator, "explanation", n->explanation, "trusted_flagger",
                             n->trusted_flagger, "notifier", n->notifier, "state",
@@ -149,10 +90,10 @@ tamis_status tamis_notice_receive(tamis_db *db, const tamis_clock *clock, const 
         return tamis__fail(&db->err, TAMIS_ERR_NOMEM, "out of memory");
     int64_t nid = 0;
     if ((st = tamis__db_begin(db)) == TAMIS_OK) {
-        st = insert(db, "notice", TAMIS_NOTICE_RECEIVED, now, doc, &nid);
+        st = tamis__rec_insert(db, "notice", TAMIS_NOTICE_RECEIVED, now, doc, &nid);
         json_t *d = json_pack("{s:b}", "trusted_flagger", n->trusted_flagger);
         if (st == TAMIS_OK)
-            st = audit(db, clock, actor, "notice.received", "notice", nid, d);
+            st = tamis__rec_audit(db, clock, actor, "notice.received", "notice", nid, d);
         json_decref(d);
         st = tamis__db_end(db, st);
     }
@@ -176,11 +117,11 @@ tamis_status tamis_notice_decide(tamis_db *db, const tamis_clock *clock, const c
         (st = tamis__db_begin(db)) != TAMIS_OK)
         return st;
     json_t *doc = NULL;
-    st = load(db, "notice", id, &doc);
-    if (st == TAMIS_OK && geti(doc, "state") != TAMIS_NOTICE_RECEIVED)
+    st = tamis__rec_load(db, "notice", id, &doc);
+    if (st == TAMIS_OK && tamis__act_geti(doc, "state") != TAMIS_NOTICE_RECEIVED)
         st = tamis__fail(&db->err, TAMIS_ERR_INVALID, "notice %" PRId64 " is already decided", id);
     if (st == TAMIS_OK) {
-        int64_t now = us(tamis_clock_now(clock));
+        int64_t now = tamis__act_us(tamis_clock_now(clock));
         char outcome[2048];
         snprintf(outcome, sizeof outcome,
                  "Your notice has been decided: %s. Reasons: %.1500s. You may contest this "
@@ -196,11 +137,11 @@ tamis_status tamis_notice_decide(tamis_db *db, const tamis_clock *clock, const c
         json_object_set_new(doc, "action", json_string(tamis_action_name(action)));
         json_object_set_new(doc, "reason", json_string(reason));
         json_object_set_new(doc, "outcome", json_string(outcome));
-        st = update(db, id, TAMIS_NOTICE_DECIDED, now, doc);
+        st = tamis__rec_update(db, id, TAMIS_NOTICE_DECIDED, now, doc);
     }
     if (st == TAMIS_OK) {
         json_t *d = json_pack("{s:s,s:s}", "action", tamis_action_name(action), "reason", reason);
-        st = audit(db, clock, actor, "notice.decided", "notice", id, d);
+        st = tamis__rec_audit(db, clock, actor, "notice.decided", "notice", id, d);
         json_decref(d);
     }
     json_decref(doc);
@@ -212,18 +153,18 @@ static void notice_fill(void *out, int64_t id, json_t *doc) {
     memset(n, 0, sizeof *n);
     n->id = id;
     n->doc_ = doc;
-    n->puid = gets(doc, "puid");
-    n->locator = gets(doc, "locator");
-    n->explanation = gets(doc, "explanation");
+    n->puid = tamis__act_gets(doc, "puid");
+    n->locator = tamis__act_gets(doc, "locator");
+    n->explanation = tamis__act_gets(doc, "explanation");
     n->trusted_flagger = json_is_true(json_object_get(doc, "trusted_flagger"));
-    n->notifier = gets(doc, "notifier");
-    n->state = (tamis_notice_state)geti(doc, "state");
-    n->received_at = (double)geti(doc, "received_at_us") / 1e6;
-    n->acknowledged_at = (double)geti(doc, "acknowledged_at_us") / 1e6;
-    n->decided_at = (double)geti(doc, "decided_at_us") / 1e6;
-    n->action = tamis_action_from_name(gets(doc, "action"));
-    n->reason = gets(doc, "reason");
-    n->outcome = gets(doc, "outcome");
+    n->notifier = tamis__act_gets(doc, "notifier");
+    n->state = (tamis_notice_state)tamis__act_geti(doc, "state");
+    n->received_at = (double)tamis__act_geti(doc, "received_at_us") / 1e6;
+    n->acknowledged_at = (double)tamis__act_geti(doc, "acknowledged_at_us") / 1e6;
+    n->decided_at = (double)tamis__act_geti(doc, "decided_at_us") / 1e6;
+    n->action = tamis_action_from_name(tamis__act_gets(doc, "action"));
+    n->reason = tamis__act_gets(doc, "reason");
+    n->outcome = tamis__act_gets(doc, "outcome");
 }
 
 void tamis_notice_clear(tamis_notice *n) {
@@ -240,7 +181,7 @@ tamis_status tamis_notice_get(tamis_db *db, int64_t id, tamis_notice *out) {
     if (st != TAMIS_OK || !out)
         return st ? st : TAMIS_ERR_INVALID;
     json_t *doc;
-    if ((st = load(db, "notice", id, &doc)) == TAMIS_OK)
+    if ((st = tamis__rec_load(db, "notice", id, &doc)) == TAMIS_OK)
         notice_fill(out, id, doc);
     return st;
 }
@@ -288,7 +229,7 @@ tamis_status tamis_complaint_receive(tamis_db *db, const tamis_clock *clock, con
                                "order %" PRId64 " was not executed: nothing to complain of",
                                c->order_id);
     }
-    int64_t now = us(tamis_clock_now(clock));
+    int64_t now = tamis__act_us(tamis_clock_now(clock));
     int64_t due = now + (int64_t)TAMIS_COMPLAINT_DAYS * 86400 * 1000000;
     json_t *doc = json_pack("{s:I,s:I,s:s?,s:s,s:i,s:I,s:I}", "decision_id",
                             (json_int_t)c->decision_id, "order_id", (json_int_t)c->order_id,
@@ -299,11 +240,11 @@ tamis_status tamis_complaint_receive(tamis_db *db, const tamis_clock *clock, con
         return tamis__fail(&db->err, TAMIS_ERR_NOMEM, "out of memory");
     int64_t cid = 0;
     if ((st = tamis__db_begin(db)) == TAMIS_OK) {
-        st = insert(db, "complaint", TAMIS_COMPLAINT_OPEN, due, doc, &cid);
+        st = tamis__rec_insert(db, "complaint", TAMIS_COMPLAINT_OPEN, due, doc, &cid);
         json_t *d = json_pack("{s:I,s:I,s:I}", "decision_id", (json_int_t)c->decision_id,
                               "order_id", (json_int_t)c->order_id, "due_at_us", (json_int_t)due);
         if (st == TAMIS_OK)
-            st = audit(db, clock, actor, "complaint.received", "complaint", cid, d);
+            st = tamis__rec_audit(db, clock, actor, "complaint.received", "complaint", cid, d);
         json_decref(d);
         st = tamis__db_end(db, st);
     }
@@ -325,28 +266,28 @@ tamis_status tamis_complaint_answer(tamis_db *db, const tamis_clock *clock, cons
         (st = tamis__db_begin(db)) != TAMIS_OK)
         return st;
     json_t *doc = NULL;
-    st = load(db, "complaint", id, &doc);
-    if (st == TAMIS_OK && geti(doc, "state") != TAMIS_COMPLAINT_OPEN)
+    st = tamis__rec_load(db, "complaint", id, &doc);
+    if (st == TAMIS_OK && tamis__act_geti(doc, "state") != TAMIS_COMPLAINT_OPEN)
         st = tamis__fail(&db->err, TAMIS_ERR_INVALID, "complaint %" PRId64 " is already answered",
                          id);
-    int64_t now = us(tamis_clock_now(clock));
+    int64_t now = tamis__act_us(tamis_clock_now(clock));
     int state = upheld ? TAMIS_COMPLAINT_UPHELD : TAMIS_COMPLAINT_REJECTED;
     if (st == TAMIS_OK) {
         json_object_set_new(doc, "state", json_integer(state));
         json_object_set_new(doc, "answered_at_us", json_integer(now));
         json_object_set_new(doc, "answer", json_string(answer));
         json_object_set_new(doc, "reinstated", json_boolean(upheld));
-        st = update(db, id, state, now, doc);
+        st = tamis__rec_update(db, id, state, now, doc);
     }
     if (st == TAMIS_OK) {
         json_t *d = json_pack("{s:b,s:b}", "upheld", upheld, "in_time",
-                              now <= geti(doc, "due_at_us"));
-        st = audit(db, clock, actor, upheld ? "complaint.upheld" : "complaint.rejected",
+                              now <= tamis__act_geti(doc, "due_at_us"));
+        st = tamis__rec_audit(db, clock, actor, upheld ? "complaint.upheld" : "complaint.rejected",
                    "complaint", id, d);
         json_decref(d);
         /* reinstatement is the platform's to do: it is on record here */
         if (st == TAMIS_OK && upheld)
-            st = audit(db, clock, actor, "content.reinstated", "complaint", id, NULL);
+            st = tamis__rec_audit(db, clock, actor, "content.reinstated", "complaint", id, NULL);
     }
     json_decref(doc);
     return tamis__db_end(db, st);
@@ -357,18 +298,18 @@ static void complaint_fill(void *out, int64_t id, json_t *doc) {
     memset(c, 0, sizeof *c);
     c->id = id;
     c->doc_ = doc;
-    c->decision_id = geti(doc, "decision_id");
-    c->order_id = geti(doc, "order_id");
-    c->puid = gets(doc, "puid");
-    c->grounds = gets(doc, "grounds");
-    c->state = (tamis_complaint_state)geti(doc, "state");
-    c->received_at = (double)geti(doc, "received_at_us") / 1e6;
-    c->due_at = (double)geti(doc, "due_at_us") / 1e6;
-    c->answered_at = (double)geti(doc, "answered_at_us") / 1e6;
+    c->decision_id = tamis__act_geti(doc, "decision_id");
+    c->order_id = tamis__act_geti(doc, "order_id");
+    c->puid = tamis__act_gets(doc, "puid");
+    c->grounds = tamis__act_gets(doc, "grounds");
+    c->state = (tamis_complaint_state)tamis__act_geti(doc, "state");
+    c->received_at = (double)tamis__act_geti(doc, "received_at_us") / 1e6;
+    c->due_at = (double)tamis__act_geti(doc, "due_at_us") / 1e6;
+    c->answered_at = (double)tamis__act_geti(doc, "answered_at_us") / 1e6;
     c->answered_in_time = c->state != TAMIS_COMPLAINT_OPEN &&
-                          geti(doc, "answered_at_us") <= geti(doc, "due_at_us");
+                          tamis__act_geti(doc, "answered_at_us") <= tamis__act_geti(doc, "due_at_us");
     c->reinstated = json_is_true(json_object_get(doc, "reinstated"));
-    c->answer = gets(doc, "answer");
+    c->answer = tamis__act_gets(doc, "answer");
 }
 
 void tamis_complaint_clear(tamis_complaint *c) {
@@ -385,7 +326,7 @@ tamis_status tamis_complaint_get(tamis_db *db, int64_t id, tamis_complaint *out)
     if (st != TAMIS_OK || !out)
         return st ? st : TAMIS_ERR_INVALID;
     json_t *doc;
-    if ((st = load(db, "complaint", id, &doc)) == TAMIS_OK)
+    if ((st = tamis__rec_load(db, "complaint", id, &doc)) == TAMIS_OK)
         complaint_fill(out, id, doc);
     return st;
 }

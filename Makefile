@@ -84,7 +84,7 @@ $(B)/tests/run: $(TEST_OBJ) $(B)/libtamis.a
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libtamis.a $(LDLIBS_ALL)
 
 FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
-$(B)/fuzz/replay_%: fuzz/%.c fuzz/replay.c $(B)/libtamis.a
+$(B)/fuzz/replay_%: fuzz/%.c fuzz/replay.c $(wildcard fuzz/*.h) $(B)/libtamis.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ fuzz/replay.c $< $(B)/libtamis.a $(LDLIBS_ALL)
 

@@ -123,7 +123,7 @@ static tamis_status run_once(tamis__reader_fn fn, const uint8_t *data, size_t si
 
 static int fuzz_import(tamis__reader_fn fn, const uint8_t *data, size_t size) {
     tamis_import_format f = tamis__sniff_import((const char *)data, size < 4096 ? size : 4096);
-    if (f < TAMIS_IMPORT_AUTO || f > TAMIS_IMPORT_STOPNCII_JSON)
+    if (f < TAMIS_IMPORT_AUTO || f > TAMIS_IMPORT_TEXT_LINES)
         abort();
 
     fuzz_run all = {0};

@@ -41,6 +41,33 @@ if [ $# -eq 0 ]; then
         [ $rc -ne 0 ] && ! grep -q ' passed, ' "$out" && total_f=$((total_f + 1))
     done
 fi
+# The web UI's browser tests (tests/web, issue 8): with no arguments, or
+# with one that names them ("web", "web:review"...). They need node,
+# Debian's chromium and playwright-core (scripts/install-deps installs all
+# three); without them they are counted as skipped.
+web=0
+[ $# -eq 0 ] && web=1
+for a in "$@"; do case "$a" in *web*) web=1 ;; esac; done
+if [ $web -eq 1 ]; then
+    why=""
+    if ! command -v node >/dev/null 2>&1; then why="no node"
+    elif [ ! -x "${TAMIS_CHROMIUM:-/usr/bin/chromium}" ]; then why="no ${TAMIS_CHROMIUM:-/usr/bin/chromium}"
+    elif [ ! -d tests/web/node_modules/playwright-core ]; then why="no tests/web/node_modules/playwright-core"
+    fi
+    if [ -n "$why" ]; then
+        echo "note: browser tests skipped ($why; scripts/install-deps installs what they need)"
+        tally <<EOF
+0 passed, 0 failed, 1 skipped
+EOF
+    else
+        webargs=""
+        for a in "$@"; do case "$a" in *web*) webargs="$webargs $a" ;; esac; done
+        # shellcheck disable=SC2086
+        TAMIS_BUILD="$B" node tests/web/run.mjs $webargs > "$out" 2>&1; rc=$?
+        tally < "$out"
+        [ $rc -ne 0 ] && ! grep -q ' passed, ' "$out" && total_f=$((total_f + 1))
+    fi
+fi
 rm -f "$out"
 echo "$total_p passed, $total_f failed, $total_s skipped"
 [ "$total_f" -eq 0 ]

@@ -250,6 +250,8 @@ function render(root, ctx) {
       'aria-controls': 'review-media', disabled: !media.hasMedia },
       el('span', { class: 'reveal__label', text: 'Reveal' }), el('kbd', { 'aria-hidden': 'true' }, 'v'));
     const revealLabel = reveal.querySelector('.reveal__label');
+    const revealHint = el('span', { class: 'muted', text: media.hasMedia
+      ? 'Shown blurred and in grayscale until you reveal it.' : '' });
     function setRevealed(on) {
       if (!media.hasMedia) return;
       revealed = on;
@@ -258,23 +260,22 @@ function render(root, ctx) {
       reveal.setAttribute('aria-pressed', on ? 'true' : 'false');
       reveal.setAttribute('aria-label', on ? 'Blur again' : 'Reveal');
       revealLabel.textContent = on ? 'Blur again' : 'Reveal';
+      revealHint.textContent = on ? 'Revealed for this item only: the next one starts blurred.'
+        : 'Shown blurred and in grayscale until you reveal it.';
     }
     reveal.addEventListener('click', () => setRevealed(!revealed));
 
     const content = el('section', { class: 'card', 'aria-labelledby': 'review-content-h' },
       el('h2', { id: 'review-content-h', text: 'Content' }),
       media.frame,
-      el('div', { class: 'media__bar' }, reveal,
-        el('span', { class: 'muted', text: media.hasMedia
-          ? 'Shown blurred and in grayscale until you reveal it.' : '' })));
+      el('div', { class: 'media__bar' }, reveal, revealHint));
     const meta = el('dl', { class: 'kv review__meta' });
     kvRow(meta, 'PUID', el('span', { class: 'mono break', text: d.puid || '' }));
-    kvRow(meta, 'Decision', `#${d.id}`);
+    kvRow(meta, 'Decision ID', `#${d.id}`);
     kvRow(meta, 'Queued', ctx.fmtTime(d.created_at));
     kvRow(meta, 'Media URL', d.media_url ? el('span', { class: 'mono break', text: d.media_url }) : null);
     const flags = [];
     if (d.escalated) flags.push(el('span', { class: 'badge badge--warn', text: 'Escalated' }));
-    if (d.automated_detection) flags.push(el('span', { class: 'badge badge--neutral', text: 'Detected automatically' }));
     if (flags.length) kvRow(meta, 'Flags', el('span', { class: 'review__flags' }, flags));
     content.append(meta);
 

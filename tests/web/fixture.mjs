@@ -166,6 +166,17 @@ async function upload(base, token, p, file, extra) {
     return answer('POST', p, r);
 }
 
+// Waits until FILE matches in BANK (without a puid: no decision).
+async function matchable(server, bank, file) {
+    for (let i = 0; i < 50; i++) {
+        const m = await server.upload('matcher', `/m/match?bypass_coinflip=true&banks=${bank}`, file);
+        if (m.matches.some((x) => x.bank === bank))
+            return;
+        await sleep(100);
+    }
+    throw new Error(`${path.basename(file)} still matches nothing in ${bank} 5 s after it was added`);
+}
+
 // The demo data. Returns what the tests need to know about it.
 export async function seed(server, root) {
     const samples = fs.readdirSync(path.join(root, 'samples')).filter((f) => f.endsWith('.jpg')).sort();
@@ -185,6 +196,8 @@ export async function seed(server, root) {
     const items = {};
     for (const f of samples)
         items[f] = (await server.upload('curator', '/c/bank/TERROR_A/content', path.join(root, 'samples', f))).id;
+    // Writes are matchable within a second (doc/api.md): wait for the last.
+    await matchable(server, 'TERROR_A', path.join(root, 'samples', samples[samples.length - 1]));
     // Near matches (same PDQ, other bytes) of the first three samples, each
     // queued for review with the platform's URL of the media.
     const queued = [];
@@ -202,6 +215,17 @@ export async function seed(server, root) {
     const f4 = samples[3];
     await server.upload('matcher', `/m/match?puid=upload-2001&media_url=${encodeURIComponent(`${server.mediaBase}/${f4}`)}`,
                         path.join(root, 'samples', f4));
+    // A list trusted for automated removal of PDQ matches: the fifth
+    // sample's exact copy is removed without review (bypass_coinflip: the
+    // bank takes part in half the lookups).
+    await server.api('curator', 'PUT', '/c/bank/TCAP_B', { policy: { trusted: true, auto: { pdq: 10, md5: 0 } } });
+    const f5 = samples[4] || samples[0];
+    await server.upload('curator', '/c/bank/TCAP_B/content', path.join(root, 'samples', f5));
+    await matchable(server, 'TCAP_B', path.join(root, 'samples', f5));
+    const auto = await server.upload('matcher', `/m/match?bypass_coinflip=true&banks=TCAP_B&puid=upload-3001&media_url=${encodeURIComponent(`${server.mediaBase}/${f5}`)}`,
+                                     path.join(root, 'samples', f5));
+    if (!auto.matches.some((x) => x.action === 'remove'))
+        throw new Error(`no automated removal for upload-3001: ${JSON.stringify(auto)}`);
     const now = Math.floor(Date.now() / 1000);
     const order = await server.api('reviewer', 'POST', '/a/orders', {
         authority: 'Politie Nederland', member_state: 'NL', reference: 'NL-2026-0001',

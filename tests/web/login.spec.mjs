@@ -39,7 +39,7 @@ export const tests = [
         name: 'login-each-role-sees-its-pages',
         async fn({ page, server, login }) {
             for (const role of ['reviewer', 'matcher', 'curator', 'admin']) {
-                await login(role);
+                await login(role, 'banks');
                 const links = await navLinks(page);
                 assert.deepEqual(links, NAV[role], `the ${role}'s navigation`);
                 const token = server.tokens[role];

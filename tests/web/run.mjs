@@ -1,11 +1,12 @@
 // Runs the browser tests of the web UI: every tests/web/*.spec.mjs, each
-// exporting `tests`, an array of {name, role?, fn}, against one
+// exporting `tests`, an array of {name, role?, start?, fn}, against one
 // `tamis serve` started here (fixture.mjs) in Debian's chromium driven by
 // playwright-core. Each test gets a fresh browser context; with `role` it
-// starts signed in as that role. fn gets {page, context, server, data,
+// starts signed in as that role (on page #/START if given). fn gets {page, context, server, data,
 // login, nav, shot, a11y}.
 //
 //   node tests/web/run.mjs [FILTER...]
+//   node tests/web/run.mjs --serve     (the seeded server alone, for a look)
 //
 // FILTERs select the tests whose id (web:SPEC:NAME) contains one of them.
 // The server serves the UI built into $TAMIS_BUILD/tamis, or with
@@ -46,6 +47,20 @@ if (!fs.existsSync(chromiumPath))
     skipAll(`no ${chromiumPath}: apt-get install chromium`);
 if (!fs.existsSync(path.join(root, build, 'tamis')))
     skipAll(`no ${build}/tamis: run make`);
+
+// --serve: start and seed the server as the tests see it, print its
+// address and tokens, and wait (Ctrl-C stops it): for looking at the UI by
+// hand with the tests' data.
+if (process.argv[2] === '--serve') {
+    fs.mkdirSync(outDir, { recursive: true });
+    const srv = await startServer({ root, build, log: path.join(outDir, 'server.log') });
+    await seed(srv, root);
+    console.log(`${srv.url}\n${JSON.stringify(srv.tokens, null, 1)}\nserver log: ${srv.log}`);
+    const stop = async () => { await srv.stop(); process.exit(0); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    await new Promise(() => {});
+}
 
 const filters = process.argv.slice(2);
 const specs = fs.readdirSync(here).filter((f) => f.endsWith('.spec.mjs')).sort();
@@ -115,8 +130,11 @@ for (const t of tests) {
             shots.push(rel);
         return file;
     };
-    const login = async (role) => {
-        await page.goto(server.url);
+    // Signs in as ROLE from the login view at #/START (the page shown
+    // after signing in; by default the first the role may see, which for a
+    // reviewer is Review, where showing an item claims it).
+    const login = async (role, start) => {
+        await page.goto(start ? `${server.url}#/${start}` : server.url);
         await page.getByLabel('API token').fill(server.tokens[role]);
         await page.getByRole('button', { name: 'Sign in' }).click();
         await page.getByText(`Signed in as ${role}`).waitFor();
@@ -132,7 +150,7 @@ for (const t of tests) {
         await Promise.race([
             (async () => {
                 if (t.role)
-                    await login(t.role);
+                    await login(t.role, t.start);
                 await t.fn({ page, context, server, data, login, nav, shot, a11y });
                 if (pageErrors.length)
                     throw new Error(pageErrors.join('; '));

@@ -29,6 +29,7 @@ int cmd_review(int argc, char **argv);
 int cmd_notice(int argc, char **argv);
 int cmd_complaint(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /* Hash lists read by the CLI: codes with their ids as text. */
 typedef struct {

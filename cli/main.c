@@ -18,6 +18,8 @@ static void usage(FILE *f) {
             "            'tamis compare --help'\n"
             "  match     match hashes against a bank; see 'tamis match --help'\n"
             "  index     build and save the index of a bank\n"
+            "  scan      hash and match every file under directories, resumably, with a\n"
+            "            report; see 'tamis scan --help'\n"
             "  serve     run the matching service (HTTP API); see 'tamis serve --help'\n"
             "  token     create API tokens: tamis token create --role ROLE\n"
             "  import    import a hash list into a bank\n"
@@ -53,6 +55,8 @@ int main(int argc, char **argv) {
         return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "match") == 0)
         return cmd_match(argc - 1, argv + 1);
+    if (strcmp(cmd, "scan") == 0)
+        return cmd_scan(argc - 1, argv + 1);
     if (strcmp(cmd, "index") == 0)
         return cmd_index(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)

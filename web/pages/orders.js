@@ -189,8 +189,8 @@ function render(root, ctx) {
       authority: el('td'),
       member: el('td'),
       state: el('td'),
-      received: el('td', { class: 'num' }),
-      deadline: el('td', { class: 'num' }),
+      received: el('td', { class: 'tnum' }),
+      deadline: el('td', { class: 'tnum' }),
       left: el('td', {}, cd),
     };
     const tr = el('tr', { dataset: { order: o.id } }, Object.values(cells));
@@ -235,8 +235,8 @@ function render(root, ctx) {
     if (cd.dataset.text !== c.text || cd.dataset.flag !== c.flag) {
       cd.dataset.text = c.text;
       cd.dataset.flag = c.flag;
-      cd.replaceChildren(c.flag ? el('span', { class: 'countdown__flag', 'aria-hidden': 'true', text: c.flag }) : null,
-        el('span', { class: 'countdown__text', text: c.text }));
+      cd.replaceChildren(...[c.flag ? el('span', { class: 'countdown__flag', 'aria-hidden': 'true', text: c.flag }) : null,
+        el('span', { class: 'countdown__text', text: c.text })].filter(Boolean));
     }
     cd.setAttribute('aria-label', c.label);
   }
@@ -296,10 +296,10 @@ function render(root, ctx) {
     const key = `${open}/${soon}/${over}`;
     if (summary.dataset.key === key) return;
     summary.dataset.key = key;
-    summary.replaceChildren(
+    summary.replaceChildren(...[
       el('span', { class: 'badge badge--neutral', text: `${open} open` }),
       soon ? el('span', { class: 'badge badge--warn', text: `${soon} due within 30 minutes` }) : null,
-      over ? el('span', { class: 'badge badge--bad', text: `${over} overdue` }) : null);
+      over ? el('span', { class: 'badge badge--bad', text: `${over} overdue` }) : null].filter(Boolean));
   }
 
   function tick() {
@@ -324,10 +324,6 @@ function render(root, ctx) {
       detail = null;
     }
     draw();
-    if (selectedId === id && detail) {
-      const first = detail.tr.querySelector('textarea');
-      if (first) first.focus({ preventScroll: true });
-    }
   }
 
   function closeDetail() {

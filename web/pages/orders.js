@@ -108,7 +108,7 @@ function render(root, ctx) {
   let selectedId = null;
   let tickTimer = 0;
   let pollTimer = 0;
-  let loading = false;
+  let loading = false;       // a Promise while a fetch is under way
   const rows = new Map();    // id -> { tr, cd, cells, order, level }
   let detail = null;         // { id, tr, state, ... }
   const announced = new Map(); // id -> the highest level announced
@@ -147,8 +147,15 @@ function render(root, ctx) {
   // ---- Data ------------------------------------------------------------------
 
   async function refresh(userAsked) {
-    if (!alive || loading) return;
-    loading = true;
+    if (!alive) return;
+    if (loading) {
+      // One is under way: wait for it, then fetch again, so that what a
+      // step changed is shown.
+      await loading;
+      if (!alive) return;
+    }
+    let done;
+    loading = new Promise((resolve) => { done = resolve; });
     clearTimeout(pollTimer);
     const f = filter.value;
     const q = f && f !== 'open' ? `?state=${encodeURIComponent(f)}` : '';
@@ -171,6 +178,7 @@ function render(root, ctx) {
       if (e.status !== 401 && e.status !== 403) ctx.alert(`The orders could not be loaded: ${e.message}`);
     } finally {
       loading = false;
+      done();
       if (alive) {
         wrap.setAttribute('aria-busy', 'false');
         pollTimer = setTimeout(() => refresh(), POLL_MS);

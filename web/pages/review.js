@@ -295,8 +295,9 @@ function render(root, ctx) {
     kvRow(dl, 'Source', itemSource(item));
     kvRow(dl, 'Note', item && item.note);
     if (item && item.disable_until_ts !== undefined && item.disable_until_ts !== 1) {
-      kvRow(dl, 'Item status', el('span', { class: 'badge badge--warn', text: item.disable_until_ts === 0
-        ? 'Disabled' : `Disabled until ${ctx.fmtTime(item.disable_until_ts)}` }));
+      const until = Number(item.disable_until_ts);
+      kvRow(dl, 'Item status', el('span', { class: 'badge badge--warn', text: !until || until > 32503680000
+        ? 'Disabled' : `Disabled until ${ctx.fmtTime(until)}` }));
     }
     const sigs = item && item.signals && typeof item.signals === 'object' ? item.signals : null;
     const value = sigs && d.signal_type ? sigs[d.signal_type] : null;

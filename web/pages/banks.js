@@ -153,7 +153,7 @@ export default {
 
     function labelsNode(labels) {
       if (!Array.isArray(labels) || !labels.length) return el('span', { class: 'muted', text: '—' });
-      return el('ul', { class: 'pg-tags', 'aria-label': 'Labels' },
+      return el('ul', { class: 'pg-tags' },
         labels.map((l) => el('li', { class: 'tag', text: String(l) })));
     }
 
@@ -231,7 +231,9 @@ export default {
         (off ? `, ${off} disabled` : '') + '. Uploads are matched against every enabled bank.';
     }
 
-    async function load(announce) {
+    // Reloads the list; the open bank's panel is drawn again only when asked
+    // (not after an import, whose report it shows).
+    async function load(announce, keepDetail) {
       try {
         const list = await ctx.api('GET', '/c/banks');
         banks = Array.isArray(list) ? list : [];
@@ -242,7 +244,8 @@ export default {
       if (!ctx.isCurrent || ctx.isCurrent()) {
         drawTable();
         const b = banks.find((x) => x.name === openName);
-        if (b) renderDetail(b); else closeDetail(false);
+        if (!b) closeDetail(false);
+        else if (!keepDetail) renderDetail(b);
         if (announce) ctx.say('Banks refreshed.');
       }
     }
@@ -418,7 +421,7 @@ export default {
       const format = el('select', { id: 'bk-format' },
         FORMATS.map(([v, t]) => el('option', { value: v, text: t })));
       const source = el('input', { id: 'bk-source', type: 'text', maxlength: '200', 'aria-describedby': 'bk-source-hint' });
-      const progress = el('progress', { id: 'progress-row bk-progress', max: '1', value: 0, 'aria-label': 'Upload progress' });
+      const progress = el('progress', { id: 'bk-progress', max: '1', value: 0, 'aria-label': 'Upload progress' });
       const progressText = el('span', { class: 'muted', 'aria-hidden': 'true' });
       const progressRow = el('div', { class: 'progress-row bk-progress', hidden: true }, progress, progressText);
       const out = el('div', { class: 'bk-report', role: 'status', 'aria-live': 'polite' });
@@ -472,7 +475,7 @@ export default {
           showReport(out, rep, f.name);
           ctx.say(`Imported ${f.name} into ${b.name}: ${rep.added ?? 0} added, ${rep.removed ?? 0} removed, ${rep.skipped ?? 0} skipped.`);
           if (itemsLoaded) reloadItems();
-          load(false);
+          load(false, true);
         } catch (x) {
           if (x && x.name === 'AbortError') return;
           progressRow.hidden = true;
@@ -490,19 +493,21 @@ export default {
       const stat = (label, v) => el('div', { class: 'pg-stat' },
         el('dt', { text: label }), el('dd', { text: (v ?? 0).toLocaleString() }));
       const rejects = Array.isArray(rep.rejects) ? rep.rejects : [];
-      out.replaceChildren(
+      // Rows already in the bank are skipped without being listed.
+      const already = rejects.length < 100 ? Math.max(0, (rep.skipped ?? 0) - rejects.length) : null;
+      out.replaceChildren(...[
         el('h4', { text: `Import report: ${name}` }),
         el('dl', { class: 'pg-stats' },
           stat('Read', rep.read), stat('Added', rep.added), stat('Removed', rep.removed), stat('Skipped', rep.skipped)),
-        rejects.length ? el('div', {},
-          el('p', { text: rejects.length >= 100 ? 'The first 100 rows that could not be read:' :
-            `${rejects.length} ${rejects.length === 1 ? 'row' : 'rows'} could not be read:` }),
-          el('table', { class: 'data pg-dense' },
-            el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Row' }), el('th', { scope: 'col', text: 'Problem' }))),
-            el('tbody', {}, rejects.slice(0, 20).map((r) => el('tr', {},
-              el('td', { class: 'num', text: String(r.position ?? '') }), el('td', { text: String(r.reason ?? '') }))))),
-          rejects.length > 20 ? el('p', { class: 'hint', text: `…and ${rejects.length - 20} more.` }) : null)
-          : (rep.skipped ? el('p', { class: 'hint', text: 'Skipped rows were already in the bank.' }) : null));
+        already ? el('p', { class: 'hint', text: `${already.toLocaleString()} ${already === 1 ? 'row was' : 'rows were'} already in the bank.` }) : null,
+        rejects.length ? el('p', { text: rejects.length >= 100 ? 'The first 100 rows that could not be read:' :
+          `${rejects.length} ${rejects.length === 1 ? 'row' : 'rows'} could not be read:` }) : null,
+        rejects.length ? el('table', { class: 'data pg-dense' },
+          el('thead', {}, el('tr', {}, el('th', { scope: 'col', class: 'num', text: 'Row' }), el('th', { scope: 'col', text: 'Problem' }))),
+          el('tbody', {}, rejects.slice(0, 20).map((r) => el('tr', {},
+            el('td', { class: 'num', text: String(r.position ?? '') }), el('td', { class: 'break', text: String(r.reason ?? '') }))))) : null,
+        rejects.length > 20 ? el('p', { class: 'hint', text: `…and ${rejects.length - 20} more.` }) : null,
+      ].filter(Boolean));
     }
 
     // ---- Items -------------------------------------------------------------------
@@ -527,7 +532,7 @@ export default {
           el('th', { scope: 'col', text: 'Added' }),
           canEdit ? el('th', { scope: 'col', text: 'Matching' }) : null)),
         body);
-      const info = el('p', { class: 'hint' });
+      const info = el('p', { class: 'hint', text: 'Listed 50 at a time, oldest first.' });
       const more = el('button', { type: 'button', class: 'btn', hidden: true, on: { click: () => page(false) } }, 'More');
       const browse = el('button', { type: 'button', class: 'btn', 'aria-label': `Browse items of bank ${b.name}`,
         on: { click: () => page(true) } }, 'Browse items');

@@ -226,7 +226,7 @@ export default {
       const item = el('dd', { class: 'muted', text: 'Loading…' });
       const dist = d.signal_type === 'pdq' || d.signal_type === 'vpdq'
         ? `${d.distance} bits (Hamming distance of the ${d.signal_type} hashes)` : d.distance === 0 ? '0 (exact match)' : String(d.distance);
-      const why = el('section', { 'aria-label': `Why decision ${d.id} was made` },
+      const why = el('section', {},
         el('h3', { text: 'Why' }),
         el('dl', { class: 'kv' },
           el('dt', { text: 'Content' }), el('dd', { class: 'break mono', text: d.puid || '—' }),
@@ -245,8 +245,9 @@ export default {
           d.reason ? el('dd', { class: 'break', text: d.reason }) : null,
           el('dt', { text: 'Matched' }), el('dd', { text: ctx.fmtTime(d.created_at) || '—' }),
           el('dt', { text: 'Decided' }), el('dd', { text: ctx.fmtTime(d.decided_at) || 'not yet' })));
-      const sor = el('section', { 'aria-labelledby': `dc-sor-h-${d.id}` },
-        el('h3', { id: `dc-sor-h-${d.id}`, text: 'Statement of reasons' }));
+      // Unlabelled sections: a name holding "Statement" would also match the
+      // filter labelled "State".
+      const sor = el('section', {}, el('h3', { text: 'Statement of reasons' }));
       panel.replaceChildren(why, sor);
 
       if (d.bank && d.content_id) {
@@ -270,7 +271,7 @@ export default {
           : 'None: this decision did not remove or disable content.' }));
         return;
       }
-      const pre = el('pre', { class: 'pg-json', tabindex: '0', 'aria-label': `Statement of reasons for decision ${d.id}`, text: 'Loading…' });
+      const pre = el('pre', { class: 'pg-json', tabindex: '0', text: 'Loading…' });
       sor.append(el('p', { class: 'hint', text: 'As the EU Transparency Database takes it (GET /a/decisions/ID/statement).' }), pre);
       ctx.api('GET', `/a/decisions/${encodeURIComponent(d.id)}/statement`)
         .then((s) => { pre.textContent = typeof s === 'string' ? s : JSON.stringify(s, null, 2); })

@@ -74,8 +74,11 @@ static struct {
     size_t budget_free, budget_total;
     scan_config cfg;
     pathset done;       /* paths in the report when resuming */
+    scan_prior prior;   /* what those lines hold */
     int resuming;
     int one_fs;
+    dev_t report_dev[2]; /* the reports themselves, never scanned */
+    ino_t report_ino[2];
 } S = {.mu = PTHREAD_MUTEX_INITIALIZER,
        .cv_work = PTHREAD_COND_INITIALIZER,
        .cv_space = PTHREAD_COND_INITIALIZER,
@@ -441,6 +444,10 @@ static int walk_entry(const char *path, const struct stat *st, int flag, struct 
         }
         return FTW_CONTINUE;
     }
+    for (int i = 0; i < 2; i++)
+        if (flag == FTW_F && S.report_ino[i] && st->st_ino == S.report_ino[i] &&
+            st->st_dev == S.report_dev[i])
+            return FTW_CONTINUE; /* the report, inside the tree scanned */
     if (W.counting) { /* every entry that will get a line */
         if (!(S.resuming && pathset_has(&S.done, path, strlen(path)))) {
             W.files++;
@@ -629,9 +636,12 @@ static void progress_print(int mode, double start, int final) {
         fprintf(stderr, "\r\033[K%s\n", line);
     else
         fprintf(stderr, "%s\n", line);
-    if (final && S.resumed)
-        fprintf(stderr, "tamis scan: %llu files were already in the report (--resume)\n",
-                S.resumed);
+    if (final && S.prior.lines)
+        fprintf(stderr,
+                "tamis scan: and %llu lines already in the report (--resume): %llu skipped, "
+                "%llu errors, %llu matches in %llu files\n",
+                S.prior.lines, S.prior.skipped, S.prior.errors, S.prior.matches,
+                S.prior.files_matched);
     fflush(stderr);
 }
 
@@ -963,8 +973,7 @@ int cmd_scan(int argc, char **argv) {
     pathset_init(&S.done);
     if (resume) {
         char err[600];
-        unsigned long long lines;
-        if (scan_resume_load(report, report_csv, &S.done, &lines, err, sizeof err) != 0) {
+        if (scan_resume_load(report, report_csv, &S.done, &S.prior, err, sizeof err) != 0) {
             fprintf(stderr, "tamis scan: %s\n", err);
             goto out_banks;
         }
@@ -987,6 +996,9 @@ int cmd_scan(int argc, char **argv) {
         goto out_sinks;
     }
     for (int i = 0; i < 2; i++) {
+        struct stat rs;
+        if (sinks[i].fd > 2 && fstat(sinks[i].fd, &rs) == 0)
+            S.report_dev[i] = rs.st_dev, S.report_ino[i] = rs.st_ino;
         sinks[i].cap = 1 << 16;
         if (!(sinks[i].buf = malloc(sinks[i].cap))) {
             fprintf(stderr, "tamis scan: out of memory\n");
@@ -1080,9 +1092,9 @@ int cmd_scan(int argc, char **argv) {
     else if (interrupted) {
         fprintf(stderr, "tamis scan: interrupted; run again with --resume to go on\n");
         rc = 128 + interrupted;
-    } else if (S.t.files_matched)
-        rc = EXIT_MATCHES;
-    else if (S.t.errors)
+    } else if (S.t.files_matched + S.prior.files_matched)
+        rc = EXIT_MATCHES; /* the whole report's, with the lines resumed from */
+    else if (S.t.errors + S.prior.errors)
         rc = EXIT_FILE_ERRORS;
     else
         rc = EXIT_OK;

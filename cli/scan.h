@@ -128,7 +128,10 @@ int pathset_has(const pathset *s, const char *path, size_t len);
  * writes each file's line to both, in the same order). Adds the path of
  * every complete line to `done`. A missing report is an empty one.
  * Returns 0, or -1 with the reason in err. */
+typedef struct scan_prior {
+    unsigned long long lines, errors, skipped, matches, files_matched;
+} scan_prior;
 int scan_resume_load(const char *json_path, const char *csv_path, pathset *done,
-                     unsigned long long *lines, char *err, size_t errlen);
+                     scan_prior *prior, char *err, size_t errlen);
 
 #endif

@@ -518,13 +518,25 @@ static int hexval(char c) {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+static void count_prior(scan_prior *p, const char *status, unsigned long long nm) {
+    if (!p)
+        return;
+    p->lines++;
+    p->errors += status && strcmp(status, "error") == 0;
+    p->skipped += status && strcmp(status, "skipped") == 0;
+    p->matches += nm;
+    p->files_matched += nm > 0;
+}
+
 /* The path of a JSON line: "path_hex" when present, else "path". */
-static char *json_path(const char *line, size_t len, size_t *plen) {
+static char *json_path(const char *line, size_t len, size_t *plen, scan_prior *prior) {
     json_error_t e;
     json_t *j = json_loadb(line, len, 0, &e);
     if (!j)
         return NULL;
     char *out = NULL;
+    count_prior(prior, json_string_value(json_object_get(j, "status")),
+                json_array_size(json_object_get(j, "matches")));
     const char *hex = json_string_value(json_object_get(j, "path_hex"));
     const char *p = json_string_value(json_object_get(j, "path"));
     if (hex && strlen(hex) % 2 == 0) {
@@ -551,8 +563,38 @@ static char *json_path(const char *line, size_t len, size_t *plen) {
     return out;
 }
 
+/* Field k (from 0) of a CSV record, unquoted, into out[cap]. */
+static void csv_get(const char *line, size_t len, int k, char *out, size_t cap) {
+    size_t i = 0, n = 0;
+    for (int f = 0; f <= k && i < len; f++) {
+        int inq = 0;
+        n = 0;
+        for (; i < len; i++) {
+            char ch = line[i];
+            if (inq && ch == '"' && i + 1 < len && line[i + 1] == '"') {
+                i++;
+            } else if (ch == '"') {
+                inq = !inq;
+                continue;
+            } else if (!inq && (ch == ',' || ch == '\n')) {
+                i++;
+                break;
+            }
+            if (f == k && n + 1 < cap)
+                out[n++] = ch;
+        }
+    }
+    out[n] = '\0';
+}
+
 /* The path of a CSV record: its first field, quoted. */
-static char *csv_path(const char *line, size_t len, size_t *plen) {
+static char *csv_path(const char *line, size_t len, size_t *plen, scan_prior *prior) {
+    if (prior) {
+        char status[16], nm[24];
+        csv_get(line, len, 4, status, sizeof status);
+        csv_get(line, len, 19, nm, sizeof nm);
+        count_prior(prior, status, strtoull(nm, NULL, 10));
+    }
     if (len < 2 || line[0] != '"')
         return NULL;
     char *out = malloc(len);
@@ -591,8 +633,8 @@ static int open_reader(reader *rd, const char *path, int csv, char *err, size_t 
 }
 
 /* Counts the complete records of a report, or reads them into `done`. */
-static int read_records(reader *rd, unsigned long long max, pathset *done, char *err,
-                        size_t errlen) {
+static int read_records(reader *rd, unsigned long long max, pathset *done, scan_prior *prior,
+                        char *err, size_t errlen) {
     char *line = NULL;
     size_t cap = 0, len;
     int rc = 0;
@@ -623,7 +665,7 @@ static int read_records(reader *rd, unsigned long long max, pathset *done, char 
         if (!done)
             continue;
         size_t plen = 0;
-        char *p = rd->csv ? csv_path(line, len, &plen) : json_path(line, len, &plen);
+        char *p = rd->csv ? csv_path(line, len, &plen, prior) : json_path(line, len, &plen, prior);
         if (!p) {
             snprintf(err, errlen,
                      "%s: line %llu is not a line of tamis scan's report; cannot resume "
@@ -645,9 +687,9 @@ static int read_records(reader *rd, unsigned long long max, pathset *done, char 
 }
 
 int scan_resume_load(const char *json_path_, const char *csv_path_, pathset *done,
-                     unsigned long long *lines, char *err, size_t errlen) {
+                     scan_prior *prior, char *err, size_t errlen) {
     reader j, c;
-    *lines = 0;
+    memset(prior, 0, sizeof *prior);
     if (open_reader(&j, json_path_, 0, err, errlen) ||
         open_reader(&c, csv_path_, 1, err, errlen)) {
         if (j.f)
@@ -658,17 +700,17 @@ int scan_resume_load(const char *json_path_, const char *csv_path_, pathset *don
     unsigned long long max = ~0ull;
     if (j.f && c.f) {
         /* Both: the common prefix. */
-        if (read_records(&j, max, NULL, err, errlen) || read_records(&c, max, NULL, err, errlen))
+        if (read_records(&j, max, NULL, NULL, err, errlen) ||
+            read_records(&c, max, NULL, NULL, err, errlen))
             rc = -1;
         max = j.lines < c.lines ? j.lines : c.lines;
     } else if (json_path_ && csv_path_ && (j.f || c.f)) {
         max = 0; /* one of the two is missing: start both again */
     }
     if (rc == 0 && j.f)
-        rc = read_records(&j, max, done, err, errlen);
+        rc = read_records(&j, max, done, prior, err, errlen);
     if (rc == 0 && c.f)
-        rc = read_records(&c, max, j.f ? NULL : done, err, errlen);
-    *lines = j.f ? j.lines : c.lines;
+        rc = read_records(&c, max, j.f ? NULL : done, j.f ? NULL : prior, err, errlen);
     /* Cut each after its last line kept. */
     reader *rs[2] = {&j, &c};
     for (int i = 0; i < 2 && rc == 0; i++) {

@@ -128,9 +128,9 @@ function render(root, ctx) {
   const summary = el('div', { class: 'orders__summary', 'aria-label': 'Summary' });
   const tbody = el('tbody');
   const table = el('table', { class: 'data orders__table', id: 'orders-table' },
-    el('caption', { text: 'Newest first. Deadlines follow the server’s clock.' }),
+    el('caption', { text: 'Newest first; times are today’s unless dated. Countdowns follow the server’s clock.' }),
     el('thead', {}, el('tr', {},
-      ['Reference', 'Authority', 'Member state', 'State', 'Received', 'Deadline', 'Time left']
+      ['Reference', 'Time left', 'State', 'Authority', 'Member state', 'Received', 'Deadline']
         .map((h) => el('th', { scope: 'col', text: h })))),
     tbody);
   const emptyBox = el('div', { class: 'empty', hidden: true });
@@ -192,14 +192,16 @@ function render(root, ctx) {
     const toggle = el('button', { type: 'button', class: 'btn btn--quiet', 'aria-expanded': 'false',
       'aria-controls': `order-detail-${o.id}`, on: { click: () => toggleDetail(o.id) } });
     const cd = el('span', { class: 'countdown', role: 'timer', 'aria-live': 'off' });
+    // In the order of the columns: the time left comes second, so that it
+    // is never the one pushed off a narrow screen.
     const cells = {
       ref: el('td', { class: 'orders__ref' }, toggle),
-      authority: el('td'),
-      member: el('td'),
+      left: el('td', { class: 'orders__left' }, cd),
       state: el('td'),
+      authority: el('td', { class: 'orders__authority' }),
+      member: el('td'),
       received: el('td', { class: 'tnum' }),
       deadline: el('td', { class: 'tnum' }),
-      left: el('td', {}, cd),
     };
     const tr = el('tr', { dataset: { order: o.id } }, Object.values(cells));
     return { tr, cd, toggle, cells, order: o, level: null };
@@ -212,12 +214,27 @@ function render(root, ctx) {
     row.cells.member.textContent = o.member_state || '';
     row.cells.state.replaceChildren(el('span', { class: ['badge', STATE_BADGE[o.state] || 'badge--neutral'],
       text: STATE_LABEL[o.state] || String(o.state || '') }));
-    row.cells.received.textContent = ctx.fmtTime(o.received_at);
-    row.cells.deadline.textContent = o.deadline ? ctx.fmtTime(o.deadline) : '—';
+    setTime(row.cells.received, o.received_at);
+    setTime(row.cells.deadline, o.deadline);
     const open = selectedId === o.id;
     row.toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
     row.tr.classList.toggle('is-selected', open);
     tick1(row, serverNow(), false);
+  }
+
+  // A time in a table cell: the time of day for today's, with the date
+  // otherwise; the full time in a <time> element's datetime.
+  function setTime(td, unix) {
+    if (!unix) {
+      td.textContent = '—';
+      return;
+    }
+    const full = ctx.fmtTime(unix);
+    const today = ctx.fmtTime(Date.now() / 1000).slice(0, 10);
+    const short = full.slice(0, 10) === today ? full.slice(11) : full.slice(0, 16);
+    if (td.dataset.full === full) return;
+    td.dataset.full = full;
+    td.replaceChildren(el('time', { datetime: new Date(unix * 1000).toISOString(), title: full, text: short }));
   }
 
   function tick1(row, now, announce) {

@@ -73,7 +73,7 @@ export const tests = [
 
             // A reason, then the shortcut r (after Esc leaves the field).
             const reason = `Same recruitment poster as bank item ${d.content_id} (test)`;
-            await page.getByLabel('Reason').fill(reason);
+            await page.getByLabel('Reason', { exact: true }).fill(reason);
             await page.keyboard.press('Escape');
             await page.keyboard.press('r');
             await item.waitFor({ state: 'detached' });

@@ -16,7 +16,7 @@ export const tests = [
             await shot('not-allowed');
             // Nothing of the queue was asked for or shown.
             assert.equal(await page.getByRole('button', { name: 'Reveal' }).count(), 0);
-            assert.equal(await page.getByLabel('Reason').count(), 0);
+            assert.equal(await page.getByLabel('Reason', { exact: true }).count(), 0);
         },
     },
     {

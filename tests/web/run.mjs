@@ -12,8 +12,9 @@
 // The server serves the UI built into $TAMIS_BUILD/tamis, or with
 // TAMIS_WEB_DIR=web the files of web/ as they are (no rebuild needed).
 // Prints "ok ID", "FAIL ID: reason" or "skip ID: reason" per test, the
-// screenshots written (under $TAMIS_BUILD/ui, default build/ui; a failed
-// test's is failed-NAME.png), and last "N passed, N failed, N skipped".
+// screenshots written (under $TAMIS_BUILD/ui, default build/ui, or
+// $TAMIS_UI_OUT; a failed test's is failed-NAME.png), and last
+// "N passed, N failed, N skipped".
 // When playwright-core (npm ci --prefix tests/web), the browser or the
 // server binary is missing, it says so and counts one skipped.
 import fs from 'node:fs';
@@ -27,7 +28,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const build = process.env.TAMIS_BUILD || 'build';
 const chromiumPath = process.env.TAMIS_CHROMIUM || '/usr/bin/chromium';
-const outDir = path.resolve(root, build, 'ui');
+const outDir = path.resolve(root, process.env.TAMIS_UI_OUT || path.join(build, 'ui'));
 const TEST_TIMEOUT = 90_000;
 const RUN_TIMEOUT = 20 * 60_000;
 
@@ -97,6 +98,7 @@ for (const sig of ['SIGINT', 'SIGTERM'])
     process.on(sig, () => { process.exit(130); }); // fixture.mjs kills the server on exit
 
 const fileName = (name) => name.replace(/[^A-Za-z0-9._-]+/g, '-');
+const shown = (f) => (path.relative(root, f).startsWith('..') ? f : path.relative(root, f));
 
 let data;
 try {
@@ -125,7 +127,7 @@ for (const t of tests) {
     const shot = async (name) => {
         const file = path.join(outDir, `${fileName(name)}.png`);
         await page.screenshot({ path: file, fullPage: true });
-        const rel = path.relative(root, file);
+        const rel = shown(file);
         if (!shots.includes(rel))
             shots.push(rel);
         return file;
@@ -171,7 +173,7 @@ for (const t of tests) {
             console.log(`FAIL    ${t.id}: ${msg}`);
             try {
                 const f = await shot(`failed-${t.name}`);
-                console.log(`        screenshot: ${path.relative(root, f)}`);
+                console.log(`        screenshot: ${shown(f)}`);
             } catch { /* the page is gone */ }
         }
     } finally {
@@ -183,7 +185,7 @@ for (const t of tests) {
 await shutdown();
 clearTimeout(watchdog);
 if (failed)
-    console.log(`        server log: ${path.relative(root, server.log)}`);
+    console.log(`        server log: ${shown(server.log)}`);
 console.log('screenshots:');
 for (const s of shots)
     console.log(`  ${s}`);

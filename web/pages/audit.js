@@ -90,7 +90,8 @@ export default {
         return;
       }
       verifyBtn.disabled = false;
-      total = typeof v.entries === 'number' ? v.entries : null;
+      // A broken chain's count stops at the break: no total then.
+      total = v.intact && typeof v.entries === 'number' ? v.entries : null;
       if (v.intact) {
         firstBad = 0;
         banner.className = 'pg-banner pg-banner--ok';

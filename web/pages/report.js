@@ -47,7 +47,7 @@ export function sanitizeSvg(node) {
 
 // The <svg class="plot"> elements of the report's HTML, sanitized and
 // imported into this document.
-function plotsFrom(html) {
+export function plotsFrom(html) {
   // The page's own <style> goes first: the parser would apply it to the
   // parsed document, which the CSP refuses (and reports) as inline style.
   const doc = new DOMParser().parseFromString(html.replace(/<style[\s\S]*?<\/style\s*>/gi, ''), 'text/html');

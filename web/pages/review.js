@@ -4,6 +4,7 @@
 // buttons or single-key shortcuts.
 
 const EMPTY_POLL_MS = 15000;
+const COUNT_POLL_MS = 30000;
 const MAX_CLAIM_TRIES = 25;
 const ESCALATED_KEY = 'tamis.review.escalated';
 const REASONS_KEY = 'tamis.review.reasons';
@@ -64,19 +65,43 @@ function render(root, ctx) {
 
   const count = el('span', { class: 'badge badge--neutral review__count num', id: 'review-count' }, '…');
   const countNote = el('span', { class: 'muted review__countnote' });
-  const checkButton = el('button', { type: 'button', class: 'btn btn--quiet btn--small',
-    on: { click: () => load() } }, 'Check for new items');
   const body = el('div', { class: 'review__body', 'aria-busy': 'true' },
     el('p', { class: 'muted', text: 'Loading the review queue…' }));
 
   root.append(
     el('div', { class: 'pagehead' },
-      el('h1', { text: 'Review' }), count, countNote, el('span', { class: 'spacer' }), checkButton),
+      el('h1', { text: 'Review' }), count, countNote),
     el('p', { class: 'review__help', id: 'review-help' },
       'Shortcuts when not typing: ', el('kbd', 'r'), ' remove · ', el('kbd', 'k'), ' keep · ',
       el('kbd', 'e'), ' escalate · ', el('kbd', 'v'), ' reveal or blur · ', el('kbd', '/'), ' or ',
       el('kbd', 'Enter'), ' type the reason · ', el('kbd', 'Esc'), ' leave the reason field.'),
     body);
+
+  let countTimer = 0;
+
+  // While an item is on screen, the count of those waiting is kept fresh
+  // without touching the item.
+  async function recount() {
+    clearTimeout(countTimer);
+    if (!alive) return;
+    if (current && !busy) {
+      try {
+        const q = await ctx.api('GET', '/a/review');
+        if (!alive) return;
+        tally(q && Array.isArray(q.pending) ? q.pending : []);
+      } catch { /* the next load says what is wrong */ }
+    }
+    if (alive) countTimer = setTimeout(recount, COUNT_POLL_MS);
+  }
+
+  function tally(list) {
+    const now = Date.now() / 1000;
+    const pending = list.filter((d) => d && d.state !== 'decided');
+    const held = pending.filter((d) => !escalated.has(d.id) && heldByOther(d, now)).length;
+    const mine = pending.filter((d) => escalated.has(d.id)).length;
+    setCount(pending.length - held - mine, held, mine);
+    return { total: pending.length, held, mine };
+  }
 
   function setCount(waiting, held, mine) {
     count.textContent = `${waiting} waiting`;
@@ -128,9 +153,7 @@ function render(root, ctx) {
           refused.add(d.id);
         }
       }
-      const held = pending.filter((d) => !escalated.has(d.id) && heldByOther(d, now)).length;
-      const mine = pending.filter((d) => escalated.has(d.id)).length;
-      setCount(pending.length - held - mine, held, mine);
+      const { held, mine } = tally(pending);
 
       if (!claimed) {
         showEmpty(pending.length, held, mine);
@@ -433,10 +456,12 @@ function render(root, ctx) {
 
   document.addEventListener('keydown', onKey);
   load();
+  countTimer = setTimeout(recount, COUNT_POLL_MS);
 
   return () => {
     alive = false;
     clearTimeout(pollTimer);
+    clearTimeout(countTimer);
     document.removeEventListener('keydown', onKey);
   };
 }

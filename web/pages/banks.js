@@ -293,6 +293,8 @@ export default {
         el('div', { class: 'pagehead' },
           el('h2', { id: 'bank-detail-title', tabindex: '-1' }, el('span', { class: 'muted', text: 'Bank ' }), b.name),
           el('span', { class: 'spacer' }),
+          ctx.can('reviewer') ? el('a', { href: `#/decisions?bank=${encodeURIComponent(b.name)}`,
+            text: 'Decisions from this bank' }) : null,
           el('button', { type: 'button', class: 'btn btn--quiet btn--small', 'aria-label': `Close bank ${b.name}`,
             on: { click: () => closeDetail(true) } }, 'Close')),
         el('div', { class: 'bk-grid' },

@@ -86,7 +86,7 @@ export default {
         [['ID'], ['Time'], ['PUID', 'The platform\'s id of the content'], ['Bank'], ['Item', 'The bank item that matched'],
           ['Signal'], ['Variant', 'Which form of the upload matched: the original, a rotation, a mirror, trimmed'],
           ['Distance'], ['Action'], ['Automated', 'Detection / decision: automated, or by a reviewer'],
-          ['Reviewer'], ['Reason'], ['Explain']].map(([h, title]) =>
+          ['Reviewer'], ['Reason']].map(([h, title]) =>
           el('th', { scope: 'col', title, class: h === 'ID' || h === 'Distance' || h === 'Item' ? 'num' : null, text: h })))),
       tbody);
     const count = el('p', { class: 'pg-count', role: 'status' });
@@ -163,7 +163,7 @@ export default {
       older.hidden = list.length < PAGE;
       const filtered = f.toString() !== '';
       if (!shown) {
-        tbody.append(el('tr', {}, el('td', { colspan: '13', class: 'muted', text:
+        tbody.append(el('tr', {}, el('td', { colspan: '12', class: 'muted', text:
           filtered ? 'No decision matches these filters.' : 'No decisions yet: they appear when uploads match a bank (POST /m/match with a puid).' })));
         count.textContent = filtered ? 'No decisions match.' : 'No decisions yet.';
       } else {
@@ -172,7 +172,7 @@ export default {
       }
       if (!first && list.length) {
         const firstNew = [...tbody.rows].find((tr) => tr.dataset.id === String(list[0].id));
-        if (firstNew) { firstNew.cells[0].setAttribute('tabindex', '-1'); firstNew.cells[0].focus(); }
+        if (firstNew) firstNew.querySelector('button').focus();
       }
     }
 
@@ -181,10 +181,14 @@ export default {
       const detection = d.automated_detection ? 'automated' : 'manual';
       const decision = d.state === 'pending' ? 'pending' : d.automated_decision ? 'automated' : 'reviewer';
       const who = d.reviewer || (d.claimed_by ? `${d.claimed_by} (claimed)` : '');
-      const btn = el('button', { type: 'button', class: 'btn btn--small', 'aria-expanded': 'false',
-        'aria-controls': `dc-detail-${d.id}`, 'aria-label': `Details of decision ${d.id}` }, 'Details');
+      // The id opens the explanation: first in the row, so it stays in view
+      // when the table scrolls sideways.
+      const btn = el('button', { type: 'button', class: 'pg-link dc-open', 'aria-expanded': 'false',
+        'aria-controls': `dc-detail-${d.id}`, 'aria-label': `Details of decision ${d.id}`,
+        title: 'Why: the bank item, signal, distance, and the statement of reasons' },
+      el('span', { class: 'dc-chev', 'aria-hidden': 'true' }), String(d.id));
       const tr = el('tr', { dataset: { id: String(d.id) } },
-        el('td', { class: 'num', text: String(d.id) }),
+        el('td', { class: 'num' }, btn),
         el('td', { class: 'num', title: d.decided_at ? `Decided ${ctx.fmtTime(d.decided_at)}` : 'Not decided yet',
           text: ctx.fmtTime(d.created_at) }),
         el('td', {}, el('span', { class: 'dc-puid mono', title: d.puid || '', text: d.puid || '—' })),
@@ -197,8 +201,7 @@ export default {
         el('td', { class: 'dc-auto', title: `Detection: ${detection}; decision: ${decision}` },
           `${detection === 'automated' ? 'auto' : 'manual'} / ${decision === 'automated' ? 'auto' : decision}`),
         el('td', { class: 'dc-who', text: who || '—' }),
-        el('td', { class: 'dc-wrap', text: d.reason || '' }),
-        el('td', {}, btn));
+        el('td', { class: 'dc-wrap', text: d.reason || '' }));
       btn.addEventListener('click', () => toggle(d, tr, btn));
       return tr;
     }
@@ -214,7 +217,7 @@ export default {
       }
       const panel = el('div', { class: 'dc-explain' });
       const detail = el('tr', { class: 'dc-detail-row', id: `dc-detail-${d.id}` },
-        el('td', { colspan: '13' }, panel));
+        el('td', { colspan: '12' }, panel));
       tr.after(detail);
       tr.classList.add('is-open');
       btn.setAttribute('aria-expanded', 'true');

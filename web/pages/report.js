@@ -268,7 +268,7 @@ export default {
           el('h2', { id: 'rp-sum-h', text: 'Summary' }),
           el('dl', { class: 'rp-tiles' },
             tile('Items removed or disabled', fmt(total), `${fmt(it.removed)} removed, ${fmt(it.disabled)} disabled`),
-            tile('Decided automatically', fmt(it.automated), `${share(it.automated, total)} of them; ${fmt(it.human_reviewed)} by a reviewer`),
+            tile('Decided automatically', fmt(it.automated), total ? `${share(it.automated, total)} of them; ${fmt(it.human_reviewed)} by a reviewer` : 'none to decide'),
             tile('Removal orders received', fmt(ro.received), `${fmt(ro.executed)} executed, ${fmt(ro.pending)} pending`),
             tile('Executed within one hour', fmt(ro.executed_within_one_hour), `${fmt(ro.executed_late)} late, ${fmt(ro.rejected)} rejected`),
             tile('Median time to removal', fmtDuration(ttr.median_seconds), `p90 ${fmtDuration(ttr.p90_seconds)}, max ${fmtDuration(ttr.max_seconds)}`),

@@ -75,9 +75,11 @@ for (const f of specs) {
     }
 }
 
+// A whole run starts from no screenshots; a filtered one keeps those of
+// the tests it does not run.
 fs.mkdirSync(outDir, { recursive: true });
 for (const f of fs.readdirSync(outDir))
-    if (f.endsWith('.png'))
+    if (f.endsWith('.png') && (filters.length === 0 || tests.some((t) => f === `failed-${t.name.replace(/[^A-Za-z0-9._-]+/g, '-')}.png`)))
         fs.rmSync(path.join(outDir, f));
 
 let server, browser;
@@ -126,6 +128,8 @@ for (const t of tests) {
     });
     const shot = async (name) => {
         const file = path.join(outDir, `${fileName(name)}.png`);
+        // From the top, so that a sticky header is drawn where it belongs.
+        await page.evaluate(() => window.scrollTo(0, 0)).catch(() => {});
         await page.screenshot({ path: file, fullPage: true });
         const rel = shown(file);
         if (!shots.includes(rel))
@@ -169,7 +173,7 @@ for (const t of tests) {
             console.log(`skip    ${t.id}: ${e.message}`);
         } else {
             failed++;
-            const msg = (e && e.message ? e.message : String(e)).split('\n').filter((l) => l.trim()).slice(0, 6).join(' | ');
+            const msg = (e && e.message ? e.message : String(e)).replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l.trim()).slice(0, 6).join(' | ');
             console.log(`FAIL    ${t.id}: ${msg}`);
             try {
                 const f = await shot(`failed-${t.name}`);

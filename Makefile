@@ -49,7 +49,7 @@ LIB_SRC  := $(wildcard lib/*/*.c)
 CLI_SRC  := $(wildcard cli/*.c) $(wildcard server/*.c)
 TEST_SRC := tests/main.c $(wildcard tests/*/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
-CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
 
 .PHONY: all lib check test bench bench-hash bench-index bench-serve fuzz install uninstall clean distclean
@@ -60,6 +60,17 @@ lib: $(B)/libtamis.a $(B)/libtamis.so
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The web UI (web/) is built into the binary (server/ui.c serves it). The
+# folders are prerequisites too, so that removing a file rebuilds it.
+WEB_FILES := $(shell find web ! -name '.*' 2>/dev/null)
+$(B)/gen/web_assets.c: scripts/embed-web $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	sh scripts/embed-web web $@
+
+$(B)/obj/gen/web_assets.o: $(B)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/libtamis.a: $(LIB_OBJ)
 	@rm -f $@
@@ -111,6 +122,13 @@ fuzz:
 bench: bench-hash bench-index bench-serve
 bench-hash: all $(B)/bench/hash
 	$(B)/bench/hash $(BENCH_ARGS)
+
+# tamis scan on ../shared/corpus copied COPIES times (default 4), -j1 and
+# -j2, beside cat (the I/O floor) and tamis hash (hashing alone); warm
+# cache. See bench/scan.sh.
+.PHONY: bench-scan
+bench-scan: all
+	TAMIS_BUILD=$(B) sh bench/scan.sh
 
 # The FAISS anchor needs Debian's python3-faiss (installed here, as root).
 bench-index: all $(B)/bench/index

@@ -31,6 +31,7 @@ int cmd_serve(int argc, char **argv) {
                                        {"webhook-dir", required_argument, NULL, 'O'},
                                        {"preserve-dir", required_argument, NULL, 'R'},
                                        {"preserve-key", required_argument, NULL, 'Y'},
+                                       {"web-dir", required_argument, NULL, 'D'},
                                        {"fetch-private", no_argument, NULL, 'P'},
                                        {"fetch-max-bytes", required_argument, NULL, 'M'},
                                        {"fetch-timeout", required_argument, NULL, 'F'},
@@ -66,6 +67,7 @@ int cmd_serve(int argc, char **argv) {
         case 'O': cfg.webhook_dir = optarg; break;
         case 'R': cfg.preserve_dir = optarg; break;
         case 'Y': cfg.preserve_key = optarg; break;
+        case 'D': cfg.web_dir = optarg; break;
         case 'L': {
             /* METHOD PATH ROLE per line: the docs' test compares them */
             const char *const *roles = srv_role_names;
@@ -134,6 +136,8 @@ int cmd_serve(int argc, char **argv) {
                    "                        --webhook-dir DIR (the outbox, kept across restarts)\n"
                    "  --preserve-dir DIR    keep removed content encrypted there (TCO Art 6),\n"
                    "  --preserve-key FILE   with this key (tamis_preserve_keygen; outside DIR)\n"
+                   "  --web-dir DIR         serve the web UI (/ui) from DIR instead of the\n"
+                   "                        files built in (for work on web/)\n"
                    "  --quiet               no JSON request log on stderr\n");
             return EXIT_OK;
         default: return EXIT_USAGE;

@@ -1591,13 +1591,18 @@ typedef struct tamis_decision {
     double claimed_until;
     const char *reviewer, *reason;
     double created_at, decided_at;
+    int escalated;           /* a reviewer passed it on; still pending */
+    /* Where the platform keeps the content (http or https), for the
+     * reviewer's screen; tamis keeps the address, never the media. */
+    const char *media_url;
     void *doc_;              /* tamis's: holds the strings above */
 } tamis_decision;
 
 /* Records what a match leads to under its bank's policy: an automated
  * decision (action REMOVE or DISABLE), a pending review, or nothing
  * (TAMIS_DONE, nothing recorded). d->puid, bank, content_id,
- * signal_type, variant and distance are the caller's; *id and *action
+ * signal_type, variant, distance and media_url (NULL, or an http(s) URL
+ * of at most 2048 bytes: TAMIS_ERR_INVALID otherwise) are the caller's; *id and *action
  * (may be NULL) get the outcome. Audited as `actor`. */
 TAMIS_API tamis_status tamis_decision_record(tamis_db *db, const tamis_clock *clock,
                                              const char *actor, const tamis_decision *d,

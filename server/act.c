@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "server.h"
 
@@ -187,14 +188,17 @@ void h_orders_due(req *r) {
 
 
 static json_t *decision_json(const tamis_decision *d) {
-    return json_pack("{s:I,s:s?,s:s?,s:I,s:s?,s:s?,s:i,s:s,s:s,s:b,s:b,s:s?,s:s?,s:s?,s:f,s:f}",
+    return json_pack("{s:I,s:s?,s:s?,s:I,s:s?,s:s?,s:i,s:s,s:s,s:b,s:b,s:s?,s:s?,s:s?,s:f,s:f,"
+                     "s:b,s:s?,s:f}",
                      "id", (json_int_t)d->id, "puid", d->puid, "bank", d->bank, "content_id",
                      (json_int_t)d->content_id, "signal_type", d->signal_type, "variant",
                      d->variant, "distance", d->distance, "action", tamis_action_name(d->action),
                      "state", d->state == TAMIS_DECISION_PENDING ? "pending" : "decided",
                      "automated_detection", d->automated_detection, "automated_decision",
                      d->automated_decision, "claimed_by", d->claimed_by, "reviewer", d->reviewer,
-                     "reason", d->reason, "created_at", d->created_at, "decided_at", d->decided_at);
+                     "reason", d->reason, "created_at", d->created_at, "decided_at", d->decided_at,
+                     "escalated", d->escalated, "media_url", d->media_url, "claimed_until",
+                     d->claimed_until);
 }
 
 static int add_decision(void *ctx, const tamis_decision *d) {
@@ -445,6 +449,30 @@ void h_audit_verify(req *r) {
 
 /* ---- Acting on the matches of /m/match ------------------------------------------ */
 
+/* One decision per bank item a piece of content matches, however many of
+ * its signals matched it (PDQ, MD5 and SHA-256 of one upload would
+ * otherwise queue it three times): the match at the least distance, the
+ * first of equals, stands for the item. Returns the index of that match
+ * for matches[i]. */
+static size_t better_match(json_t *matches, size_t i) {
+    json_t *m = json_array_get(matches, i);
+    const char *bank = str(m, "bank");
+    json_int_t id = json_integer_value(json_object_get(m, "bank_content_id"));
+    json_int_t dist = json_integer_value(json_object_get(m, "distance"));
+    size_t best = i;
+    for (size_t j = 0; j < json_array_size(matches); j++) {
+        json_t *o = json_array_get(matches, j);
+        const char *ob = str(o, "bank");
+        json_int_t od = json_integer_value(json_object_get(o, "distance"));
+        if (j == best || !bank || !ob || strcmp(bank, ob) != 0 ||
+            json_integer_value(json_object_get(o, "bank_content_id")) != id)
+            continue;
+        if (od < dist || (od == dist && j < best))
+            best = j, dist = od;
+    }
+    return best;
+}
+
 void act_on_matches(req *r, const char *puid, json_t *matches) {
     tamis_db *db = srv_db(r);
     tamis_webhook *wh = srv_webhook(r);
@@ -453,6 +481,8 @@ void act_on_matches(req *r, const char *puid, json_t *matches) {
     if (!db)
         return;
     json_array_foreach(matches, i, m) {
+        if (better_match(matches, i) != i)
+            continue; /* decided with the best match of the same item, below */
         tamis_decision d;
         memset(&d, 0, sizeof d);
         d.puid = puid;
@@ -461,6 +491,7 @@ void act_on_matches(req *r, const char *puid, json_t *matches) {
         d.signal_type = str(m, "signal_type");
         d.variant = str(m, "variant");
         d.distance = (int)json_integer_value(json_object_get(m, "distance"));
+        d.media_url = arg(r, "media_url");
         int64_t id = 0;
         tamis_action a = TAMIS_ACTION_NONE;
         tamis_status st = tamis_decision_record(db, NULL, r->who[0] ? r->who : "matcher", &d, &id, &a);
@@ -492,6 +523,17 @@ void act_on_matches(req *r, const char *puid, json_t *matches) {
         else
             json_object_set_new(m, "webhook_event", json_string(evid));
         free(body);
+    }
+    /* The other signals of an item that matched share its decision. */
+    json_array_foreach(matches, i, m) {
+        size_t b = better_match(matches, i);
+        if (b == i)
+            continue;
+        json_t *best = json_array_get(matches, b);
+        const char *keys[] = {"decision_id", "action", "decision_error", "webhook_event"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            if (json_object_get(best, keys[k]))
+                json_object_set(m, keys[k], json_object_get(best, keys[k]));
     }
 }
 
@@ -542,4 +584,168 @@ void h_webhook_retry(req *r) {
         reply_error(r, 400, "%s", tamis_webhook_errmsg(wh));
     else
         reply_json(r, 200, json_pack("{s:s,s:s}", "id", r->params[0], "state", "pending"));
+}
+
+/* ---- Lists for the web UI ----------------------------------------------------------- */
+
+/* A query argument as a count in 1..max (def when absent); -1 and a 400
+ * reply when it is not one. */
+static long arg_count(req *r, const char *name, long def, long max) {
+    const char *v = arg(r, name);
+    if (!v)
+        return def;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*v == 0 || *end || n < 1 || n > max) {
+        reply_error(r, 400, "%s must be a number from 1 to %ld", name, max);
+        return -1;
+    }
+    return n;
+}
+
+/* Same for an id, 0 or more (0 when absent). */
+static int64_t arg_id(req *r, const char *name) {
+    const char *v = arg(r, name);
+    if (!v)
+        return 0;
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (*v == 0 || *end || n < 0) {
+        reply_error(r, 400, "%s must be an id", name);
+        return -1;
+    }
+    return (int64_t)n;
+}
+
+void h_me(req *r) {
+    reply_json(r, 200, json_pack("{s:s,s:s}", "role", srv_role_names[r->role], "who", r->who));
+}
+
+typedef struct {
+    json_t *list;
+    tamis_order_state state; /* 0: any */
+} order_filter;
+
+static int add_order_if(void *ctx, const tamis_order *o) {
+    order_filter *f = ctx;
+    if (!f->state || o->state == f->state)
+        json_array_insert_new(f->list, 0, order_json(o)); /* newest first */
+    return 0;
+}
+
+void h_orders_list(req *r) {
+    tamis_db *db = db_or_503(r);
+    if (!db)
+        return;
+    order_filter f = {json_array(), 0};
+    const char *s = arg(r, "state");
+    if (s && !(f.state = tamis_order_state_from_name(s))) {
+        json_decref(f.list);
+        reply_error(r, 400, "state is one of received, clarification_requested, "
+                            "force_majeure, executed, rejected");
+        return;
+    }
+    tamis_status st = tamis_order_list(db, add_order_if, &f);
+    if (st != TAMIS_OK && st != TAMIS_DONE) {
+        json_decref(f.list);
+        reply_db(r, db, st, "orders");
+        return;
+    }
+    /* the server's time, so that a browser counts down on the server's clock */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    reply_json(r, 200, json_pack("{s:f,s:o}", "now", (double)now.tv_sec + now.tv_nsec * 1e-9,
+                                 "orders", f.list));
+}
+
+typedef struct {
+    json_t *list; /* oldest first while filling; a window of the last `limit` */
+    size_t limit;
+    int64_t before;
+    const char *bank, *signal_type;
+    tamis_action action; /* 0: any */
+    int escalated;       /* only escalated ones */
+} decision_filter;
+
+static int keep_decision(void *ctx, const tamis_decision *d) {
+    decision_filter *f = ctx;
+    if (f->before && d->id >= f->before)
+        return 1; /* ids ascend: nothing further is older */
+    if ((f->bank && (!d->bank || strcmp(f->bank, d->bank) != 0)) ||
+        (f->signal_type && (!d->signal_type || strcmp(f->signal_type, d->signal_type) != 0)) ||
+        (f->action && d->action != f->action) || (f->escalated && !d->escalated))
+        return 0;
+    json_array_append_new(f->list, decision_json(d));
+    if (json_array_size(f->list) > f->limit)
+        json_array_remove(f->list, 0);
+    return 0;
+}
+
+void h_decisions_list(req *r) {
+    tamis_db *db = db_or_503(r);
+    if (!db)
+        return;
+    long limit = arg_count(r, "limit", 100, 500);
+    int64_t before = limit > 0 ? arg_id(r, "before") : -1;
+    if (limit < 0 || before < 0)
+        return;
+    decision_filter f = {json_array(), (size_t)limit, before, arg(r, "bank"),
+                         arg(r, "signal_type"), 0, 0};
+    const char *s = arg(r, "state"), *a = arg(r, "action");
+    tamis_decision_state state = 0;
+    if (s && strcmp(s, "pending") == 0)
+        state = TAMIS_DECISION_PENDING;
+    else if (s && strcmp(s, "decided") == 0)
+        state = TAMIS_DECISION_DONE;
+    else if (s && strcmp(s, "all") != 0) {
+        json_decref(f.list);
+        reply_error(r, 400, "state is pending, decided or all");
+        return;
+    }
+    if (a && strcmp(a, "escalate") == 0)
+        f.escalated = 1; /* an escalated decision is still pending review */
+    else if (a && !(f.action = tamis_action_from_name(a))) {
+        json_decref(f.list);
+        reply_error(r, 400, "action is one of remove, disable, review, keep, escalate");
+        return;
+    }
+    tamis_status st = tamis_decision_list(db, state, keep_decision, &f);
+    if (st != TAMIS_OK && st != TAMIS_DONE) {
+        json_decref(f.list);
+        reply_db(r, db, st, "decisions");
+        return;
+    }
+    json_t *out = json_array();
+    for (size_t i = json_array_size(f.list); i-- > 0;)
+        json_array_append(out, json_array_get(f.list, i));
+    json_decref(f.list);
+    reply_json(r, 200, json_pack("{s:o}", "decisions", out));
+}
+
+static int add_entry(void *ctx, const tamis_audit_entry *e) {
+    json_t *detail = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+    json_array_append_new(ctx, json_pack("{s:I,s:f,s:s?,s:s?,s:s?,s:o?,s:s,s:s}", "seq",
+                                         (json_int_t)e->seq, "at", (double)e->at_us / 1e6,
+                                         "actor", e->actor, "action", e->action, "subject",
+                                         e->subject, "detail", detail, "prev_hash", e->prev_hash,
+                                         "hash", e->hash));
+    return 0;
+}
+
+void h_audit_list(req *r) {
+    tamis_db *db = db_or_503(r);
+    if (!db)
+        return;
+    long limit = arg_count(r, "limit", 100, 500);
+    int64_t after = limit > 0 ? arg_id(r, "after") : -1;
+    if (limit < 0 || after < 0)
+        return;
+    json_t *list = json_array();
+    tamis_status st = tamis_audit_list(db, after, (size_t)limit, add_entry, list);
+    if (st != TAMIS_OK && st != TAMIS_DONE) {
+        json_decref(list);
+        reply_db(r, db, st, "audit log");
+        return;
+    }
+    reply_json(r, 200, json_pack("{s:o}", "entries", list));
 }

@@ -173,6 +173,9 @@ static json_t *content_json(const tamis_content *c, int with_signals) {
     }
     if (c->note)
         json_object_set_new(j, "note", json_string(c->note));
+    if (c->source)
+        json_object_set_new(j, "source", json_string(c->source));
+    json_object_set_new(j, "added_at", json_integer(c->added_at));
     if (c->metadata) {
         json_t *m = json_loads(c->metadata, 0, NULL);
         if (m)
@@ -323,4 +326,56 @@ void h_content_delete(req *r) {
         reply_json(r, 200, json_pack("{s:i}", "deleted", st == TAMIS_OK));
     else
         reply_status(r, st, "content");
+}
+
+typedef struct {
+    json_t *items;
+    int64_t last;
+} item_page;
+
+static int add_listed(void *ctx, const tamis_content *c) {
+    item_page *p = ctx;
+    json_array_append_new(p->items, content_json(c, 1));
+    p->last = c->id;
+    return 0;
+}
+
+/* A page of a bank's items, by id, for browsing (the web UI). */
+void h_content_list(req *r) {
+    const char *a = arg(r, "after"), *l = arg(r, "limit");
+    char *end;
+    long long after = a ? strtoll(a, &end, 10) : 0;
+    if (a && (*a == 0 || *end || after < 0)) {
+        reply_error(r, 400, "after must be an item id");
+        return;
+    }
+    long limit = l ? strtol(l, &end, 10) : 100;
+    if (l && (*l == 0 || *end || limit < 1 || limit > 500)) {
+        reply_error(r, 400, "limit must be a number from 1 to 500");
+        return;
+    }
+    tamis_db *db = srv_db(r);
+    if (!db) {
+        reply_error(r, 503, "database unavailable");
+        return;
+    }
+    item_page p = {json_array(), 0};
+    tamis_status st = tamis_db_content_list(db, r->params[0], (int64_t)after, (size_t)limit + 1,
+                                            add_listed, &p);
+    if (st != TAMIS_OK && st != TAMIS_DONE) {
+        json_decref(p.items);
+        if (st == TAMIS_ERR_NOT_FOUND)
+            reply_error(r, 404, "bank '%s' not found", r->params[0]);
+        else
+            reply_status(r, st, "content");
+        return;
+    }
+    /* one more than asked tells whether there is a next page */
+    json_t *next = json_null();
+    if (json_array_size(p.items) > (size_t)limit) {
+        json_array_remove(p.items, (size_t)limit);
+        next = json_object_get(json_array_get(p.items, (size_t)limit - 1), "id");
+        json_incref(next);
+    }
+    reply_json(r, 200, json_pack("{s:o,s:o}", "items", p.items, "next", next));
 }

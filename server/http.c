@@ -399,6 +399,15 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, conn_state *c) {
     }
     if (r->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+    if (r->location)
+        MHD_add_response_header(resp, "Location", r->location);
+    /* Answers hold hashes, decisions and orders: not for caches, other
+     * sites' frames, or a browser's guess at their type. */
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            r->csp ? r->csp : "default-src 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(resp, "Cache-Control", r->cache ? r->cache : "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     struct timespec t1;

@@ -41,7 +41,18 @@ typedef struct srv_config {
     const char *webhook_url, *webhook_secret_file, *webhook_dir;
     /* Preservation of removed content (TCO Art 6): off while NULL. */
     const char *preserve_dir, *preserve_key;
+    /* The web UI's files from this directory instead of the embedded ones. */
+    const char *web_dir;
 } srv_config;
+
+/* The web UI's files (web/), embedded at build time by scripts/embed-web. */
+typedef struct srv_asset {
+    const char *name; /* relative to web/, e.g. "pages/review.js" */
+    const unsigned char *data;
+    size_t len;
+} srv_asset;
+extern const srv_asset srv_assets[];
+extern const size_t srv_n_assets;
 
 /* Roles, each allowed what the ones before it are. */
 typedef enum {
@@ -78,6 +89,9 @@ typedef struct req {
     char *text;         /* or plain text (owned), with content_type */
     size_t text_len;
     const char *content_type;
+    const char *location; /* a redirect's target */
+    const char *csp;    /* Content-Security-Policy (default: none allowed) */
+    const char *cache;  /* Cache-Control (default: no-store) */
     const char *route;  /* the route pattern, for metrics */
 } req;
 
@@ -172,6 +186,12 @@ void h_notice_decide(req *r);
 void h_complaint_receive(req *r);
 void h_complaint_answer(req *r);
 void h_audit_verify(req *r);
+void h_audit_list(req *r);
+void h_me(req *r);
+void h_orders_list(req *r);
+void h_decisions_list(req *r);
+void h_content_list(req *r);
+void h_ui(req *r);
 void h_webhooks_list(req *r);
 void h_webhook_retry(req *r);
 void h_preserve_put(req *r);
@@ -187,6 +207,7 @@ typedef struct route {
     const char *method, *pattern;
     srv_role role; /* ROLE_NONE: no token needed */
     handler fn;
+    int rest;      /* the last {} takes the rest of the path, slashes and all */
 } route;
 const route *route_find(const char *method, const char *path, const char *params[4],
                         int *path_known);

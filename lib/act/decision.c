@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -74,6 +75,18 @@ tamis_status tamis_policy_decide(const char *policy, const char *signal_type, in
 
 /* ---- Records ---------------------------------------------------------------- */
 
+/* The reviewer's browser loads this address: only the web's own schemes,
+ * so that no javascript:, data: or file: address reaches a page. */
+static int media_url_ok(const char *u) {
+    size_t n = strlen(u);
+    if (n > 2048 || !(strncasecmp(u, "https://", 8) == 0 || strncasecmp(u, "http://", 7) == 0))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)u[i] <= ' ' || u[i] == 0x7f)
+            return 0;
+    return n > 8;
+}
+
 tamis_status tamis_decision_record(tamis_db *db, const tamis_clock *clock, const char *actor,
                                    const tamis_decision *d, int64_t *id, tamis_action *action) {
     tamis_status st = tamis__db_enter(db, 1);
@@ -84,6 +97,10 @@ tamis_status tamis_decision_record(tamis_db *db, const tamis_clock *clock, const
                            "a decision needs the content's puid, the bank and the signal type");
     if ((st = tamis__check_text(&db->err, "puid", d->puid)) != TAMIS_OK)
         return st;
+    if (d->media_url && !media_url_ok(d->media_url))
+        return tamis__fail(&db->err, TAMIS_ERR_INVALID,
+                           "media_url must be an http or https URL of at most 2048 bytes, "
+                           "without spaces or control characters");
     tamis_bank b;
     memset(&b, 0, sizeof b);
     if ((st = tamis_db_bank_get(db, d->bank, &b)) != TAMIS_OK)
@@ -108,6 +125,11 @@ tamis_status tamis_decision_record(tamis_db *db, const tamis_clock *clock, const
                             "automated_detection", 1, "automated_decision", automated,
                             "created_at_us", (json_int_t)now, "decided_at_us",
                             (json_int_t)(automated ? now : 0));
+    if (doc && d->media_url &&
+        json_object_set_new(doc, "media_url", json_string(d->media_url)) != 0) {
+        json_decref(doc);
+        doc = NULL;
+    }
     if (!doc)
         return tamis__fail(&db->err, TAMIS_ERR_NOMEM, "out of memory");
     int64_t rid = 0;
@@ -146,6 +168,8 @@ static void fill(tamis_decision *o, int64_t id, json_t *doc) {
     o->reason = tamis__act_gets(doc, "reason");
     o->created_at = (double)tamis__act_geti(doc, "created_at_us") / 1e6;
     o->decided_at = (double)tamis__act_geti(doc, "decided_at_us") / 1e6;
+    o->escalated = json_is_true(json_object_get(doc, "escalated"));
+    o->media_url = tamis__act_gets(doc, "media_url");
 }
 
 void tamis_decision_clear(tamis_decision *d) {

@@ -89,11 +89,10 @@ static struct {
 
 static volatile sig_atomic_t interrupted;
 
+/* Installed with SA_RESETHAND: a second Ctrl-C ends the process at once;
+ * the report stays valid to resume from (a torn last line is cut then). */
 static void on_signal(int sig) {
     interrupted = sig;
-    /* A second Ctrl-C ends the process at once; the report stays valid
-     * to resume from (its torn last line is cut then). */
-    signal(sig, SIG_DFL);
 }
 
 /* Flags read outside the lock. */
@@ -1030,6 +1029,7 @@ int cmd_scan(int argc, char **argv) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN); /* a closed stdout is a write error, reported */

@@ -67,6 +67,22 @@ TEST(demo_serves_the_sample_bank_and_its_curl_finds_a_match) {
     ASSERT_STR_EQ(json_string_value(json_object_get(m, "bank")), "DEMO");
     ASSERT_EQ(json_integer_value(json_object_get(m, "distance")), 0);
     json_decref(j);
+    free(r.body);
+    /* the printed ?puid= line queues it for review, which the UI shows */
+    ASSERT(strstr(text, "/m/match?puid=demo-1") != NULL);
+    ASSERT_EQ(http_do(port, "POST", "/m/match?puid=demo-1", token, ct, body, blen, &r), 0);
+    ASSERT_EQ(r.status, 200);
+    ASSERT(strstr(r.body, "\"action\":\"review\"") != NULL);
+    free(r.body);
+    ASSERT_EQ(http_do(port, "GET", "/a/review", token, NULL, NULL, 0, &r), 0);
+    ASSERT(strstr(r.body, "\"puid\":\"demo-1\"") != NULL);
+    free(r.body);
+    char ui[64];
+    snprintf(ui, sizeof ui, "http://127.0.0.1:%d/ui/", port);
+    ASSERT(strstr(text, ui) != NULL);
+    ASSERT_EQ(http_do(port, "GET", "/ui/", NULL, NULL, NULL, 0, &r), 0);
+    ASSERT_EQ(r.status, 200);
+    ASSERT(strstr(r.body, "<script") != NULL);
     free(r.body), free(body), free(img), free(text);
     kill(pid, SIGTERM);
     int st;

@@ -47,7 +47,8 @@ void hashlist_free(hashlist *h);
 
 /* Opens a bank (a hash list, or an index saved by `tamis index`): on
  * success *ix is the index and, for a hash list, names->ids[i] the text id
- * of index id i. Prints the reason and returns -1 on failure. */
+ * of index id i. Prints the reason and returns -1 on failure, having
+ * released what it made (*ix NULL, names empty). */
 int bank_open(const char *path, int skip_bad, tamis_index **ix, hashlist *names);
 
 /* Writes `s` as a JSON string (with quotes). Bytes that are not valid

@@ -48,13 +48,16 @@ int bank_open(const char *path, int skip_bad, tamis_index **ix, hashlist *names)
     size_t bad = 0;
     int rc = hashlist_read(f, path, skip_bad, 0, names, &lineno, &bad);
     fclose(f);
-    if (rc)
+    if (rc) {
+        hashlist_free(names);
         return -1;
+    }
     if (bad)
         fprintf(stderr, "tamis: %s: skipped %zu malformed line%s\n", path, bad, bad == 1 ? "" : "s");
     uint64_t *ids = malloc((names->n ? names->n : 1) * sizeof *ids);
     if (!ids || tamis_index_create(ix) != TAMIS_OK) {
         free(ids);
+        hashlist_free(names);
         fprintf(stderr, "tamis: out of memory\n");
         return -1;
     }
@@ -64,6 +67,9 @@ int bank_open(const char *path, int skip_bad, tamis_index **ix, hashlist *names)
     free(ids);
     if (st != TAMIS_OK) {
         fprintf(stderr, "tamis: %s: %s\n", path, tamis_index_errmsg(*ix));
+        tamis_index_free(*ix);
+        *ix = NULL;
+        hashlist_free(names);
         return -1;
     }
     return 0;

@@ -3,6 +3,7 @@
  * are shared in (doc/formats.md). `tamis export` is in export.c.
  */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -17,8 +18,10 @@ int cmd_import(int argc, char **argv) {
                                        {"bank", required_argument, NULL, 'b'},
                                        {"format", required_argument, NULL, 'f'},
                                        {"source", required_argument, NULL, 's'},
+                                       {"batch-rows", required_argument, NULL, 'n'},
                                        {NULL, 0, NULL, 0}};
     const char *db_url = "tamis.db", *bank = NULL, *fmt = NULL, *source = NULL;
+    unsigned batch = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -30,12 +33,20 @@ int cmd_import(int argc, char **argv) {
             fmt = optarg;
         else if (c == 's')
             source = optarg;
-        else
+        else if (c == 'n') {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end || end == optarg || v == 0 || v > 1000000000) {
+                fprintf(stderr, "tamis import: --batch-rows wants a number of rows from 1\n");
+                return EXIT_USAGE;
+            }
+            batch = (unsigned)v;
+        } else
             return EXIT_USAGE;
     }
     if (!bank || argc - optind < 1) {
         fprintf(stderr, "usage: tamis import --bank NAME [--db URL] [--format F] "
-                        "[--source TEXT] FILE... | -\n"
+                        "[--source TEXT] [--batch-rows N] FILE... | -\n"
                         "formats: auto hma hashlist pytx-csv tcap-json ncmec-xml stopncii-json "
                         "vpdq tmk url-list text-lines\n");
         return EXIT_USAGE;
@@ -51,6 +62,8 @@ int cmd_import(int argc, char **argv) {
         fprintf(stderr, "tamis import: %s\n", err);
         return EXIT_SOME_FAILED;
     }
+    if (batch)
+        tamis_db_set_import_batch(db, batch);
     /* Each file on its own: one that fails does not stop the others (a
      * video's hash files come one per file). */
     int rc = EXIT_OK;

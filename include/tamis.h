@@ -1290,11 +1290,29 @@ typedef void (*tamis_import_reject_cb)(void *ctx, uint64_t position, const char 
 
 /* Reads `in` (a FILE open for reading) in `format` into bank `bank`
  * (created if missing, enabled). `source` (may be NULL) is recorded on
- * each item. */
+ * each item.
+ *
+ * Rows are committed in batches (TAMIS_IMPORT_BATCH_ROWS records a
+ * transaction unless tamis_db_set_import_batch says otherwise), each whole
+ * or not at all: an import stopped anywhere (killed, a power cut, an
+ * error) leaves the bank with the effect of its first k whole batches,
+ * never part of one, and importing the same input again
+ * skips the rows already there and completes it, without duplicates.
+ * The bank is created in a transaction of its own before the first batch,
+ * so it may exist, empty, after an import stopped early. */
 TAMIS_API tamis_status tamis_db_import(tamis_db *db, const char *bank, FILE *in,
                                        tamis_import_format format, const char *source,
                                        tamis_import_reject_cb reject, void *ctx,
                                        tamis_import_report *report);
+
+#define TAMIS_IMPORT_BATCH_ROWS 10000
+/* Sets how many records a transaction of tamis_db_import on this handle
+ * holds (0: TAMIS_IMPORT_BATCH_ROWS). Other writers of the database wait
+ * while a batch is written: about half a second for the default on
+ * SQLite, but tens of seconds on PostgreSQL, where each row costs a few
+ * round trips; smaller batches make those waits shorter and the import
+ * slower. TAMIS_ERR_INVALID if db is NULL. */
+TAMIS_API tamis_status tamis_db_set_import_batch(tamis_db *db, unsigned rows);
 
 /* Writes bank `bank` to `out` in `format` (HMA local_file, hash list or
  * pytx CSV). */

@@ -148,6 +148,7 @@ struct tamis_db {
     int depth;          /* 0: no transaction; 1: in BEGIN; n: n-1 savepoints */
     int scanning;       /* in tamis_db_signals_scan: writes are refused */
     int schema_version; /* after open: the schema the database is at */
+    unsigned import_batch; /* rows a transaction of tamis_db_import; 0: the default */
 };
 
 /* The backends' constructors: connect, set the handle up; db.c then

@@ -96,11 +96,13 @@ tamis_status tamis_db_set_import_batch(tamis_db *db, unsigned rows) {
     return TAMIS_OK;
 }
 
+/* Called before each record: commits once `batch` records are in the
+ * transaction, so that the record goes into the next one. */
 static int batch_tick(importer *im) {
     unsigned batch = im->db->import_batch ? im->db->import_batch : TAMIS_IMPORT_BATCH_ROWS;
-    if (++im->in_batch < batch)
+    if (im->in_batch++ < batch)
         return 0;
-    im->in_batch = 0;
+    im->in_batch = 1;
     tamis_status st = tamis__db_end(im->db, TAMIS_OK);
     if (st == TAMIS_OK)
         st = tamis__db_begin(im->db);
@@ -247,6 +249,13 @@ static int on_record(void *ctx, const tamis__record *r) {
     return 0;
 }
 
+/* Gives a failure that has no message yet one, for tamis_db_errmsg. */
+static tamis_status import_failed(tamis_db *db, tamis_status st) {
+    if (st < 0 && !db->err.msg[0])
+        tamis__fail(&db->err, st, "import: %s", tamis_strerror(st));
+    return st;
+}
+
 tamis_status tamis_db_import(tamis_db *db, const char *bank, FILE *in,
                              tamis_import_format format, const char *source,
                              tamis_import_reject_cb reject, void *ctx,
@@ -270,23 +279,24 @@ tamis_status tamis_db_import(tamis_db *db, const char *bank, FILE *in,
         st = tamis_db_bank_create(db, &nb);
     }
     if (st != TAMIS_OK)
-        return st;
+        return import_failed(db, st);
+    tamis__err_clear(&db->err);
 
     replay rp;
     rp.len = fread(rp.head, 1, sizeof rp.head, in);
     rp.pos = 0;
     rp.rest = in;
     if (ferror(in))
-        return TAMIS_ERR_IO;
+        return import_failed(db, TAMIS_ERR_IO);
     if (format == TAMIS_IMPORT_AUTO)
         format = tamis__sniff_import(rp.head, rp.len);
     tamis__reader_fn rd = tamis__reader_for(format);
     if (!rd)
-        return TAMIS_ERR_UNSUPPORTED;
+        return import_failed(db, TAMIS_ERR_UNSUPPORTED);
     cookie_io_functions_t io = {replay_read, NULL, NULL, NULL};
     FILE *f = fopencookie(&rp, "r", io);
     if (!f)
-        return TAMIS_ERR_NOMEM;
+        return import_failed(db, TAMIS_ERR_NOMEM);
     importer im = {db, bank, source, reject, ctx, report, TAMIS_OK, 0, NULL};
     tamis__reader_cb cb = {on_record, on_reject, &im};
     tamis__err err;
@@ -303,12 +313,12 @@ tamis_status tamis_db_import(tamis_db *db, const char *bank, FILE *in,
     fclose(f);
     tamis_text_free(im.text);
     if (im.fatal != TAMIS_OK)
-        return im.fatal;
+        return import_failed(db, im.fatal);
     if (st == TAMIS_DONE)
         st = TAMIS_OK;
     if (st != TAMIS_OK && err.msg[0]) /* the reader's reason, for tamis_db_errmsg */
         tamis__fail(&db->err, st, "%s", err.msg);
-    return st;
+    return import_failed(db, st);
 }
 
 /* ---- Export ------------------------------------------------------------ */

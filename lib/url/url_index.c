@@ -313,6 +313,15 @@ static tamis_status list_add(tamis_url_index *ix, uint32_t *head, uint64_t id, i
     return TAMIS_OK;
 }
 
+/* The tables' failures carry no message of their own: this gives one. */
+static tamis_status table_fail(tamis_url_index *ix, tamis_status st) {
+    if (st == TAMIS_ERR_NOMEM)
+        return tamis__fail(&ix->err, st, "out of memory");
+    if (st == TAMIS_ERR_TOO_LARGE)
+        return tamis__fail(&ix->err, st, "too many URL entries");
+    return st;
+}
+
 tamis_status tamis_url_index_add(tamis_url_index *ix, const char *entry, size_t len,
                                  tamis_url_kind kind, uint64_t id) {
     if (!ix)
@@ -341,14 +350,14 @@ tamis_status tamis_url_index_add(tamis_url_index *ix, const char *entry, size_t 
                                "a domain entry has no path or query: \"%.*s\"",
                                (int)(len < 200 ? len : 200), entry);
         if ((st = host_get(ix, host, u->host_len, &h)))
-            return st;
-        return list_add(ix, &ix->hosts[h].dom_head, id, &added);
+            return table_fail(ix, st);
+        return table_fail(ix, list_add(ix, &ix->hosts[h].dom_head, id, &added));
     }
     uint32_t e;
     if ((st = host_get(ix, host, u->host_len, &h)) || (st = expr_get(ix, h, path, plen, &e)))
-        return st;
+        return table_fail(ix, st);
     if ((st = list_add(ix, &ix->exprs[e].head, id, &added)))
-        return st;
+        return table_fail(ix, st);
     ix->hosts[h].n_expr += (uint32_t)added;
     return TAMIS_OK;
 }
@@ -394,13 +403,14 @@ tamis_status tamis_url_index_remove(tamis_url_index *ix, const uint64_t *ids, si
         *removed = 0;
     if (!ix || (n && !ids))
         return TAMIS_ERR_INVALID;
+    tamis__err_clear(&ix->err);
     if (n == 0)
         return TAMIS_OK;
     /* Records stay when their lists empty (a later add reuses them); a
      * host with neither domains nor expressions left only costs a probe. */
     uint64_t *sorted = tamis__malloc(n * sizeof *sorted);
     if (!sorted)
-        return TAMIS_ERR_NOMEM;
+        return table_fail(ix, TAMIS_ERR_NOMEM);
     memcpy(sorted, ids, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, cmp_u64);
     size_t count = 0;

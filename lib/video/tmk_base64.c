@@ -37,8 +37,11 @@ tamis_status tamis_tmk_read_base64(const char *b64, tamis_tmk **out, char *err, 
         return TAMIS_ERR_INVALID;
     }
     uint8_t *raw = tamis__malloc(len / 4 * 3);
-    if (!raw)
+    if (!raw) {
+        if (err && errlen)
+            snprintf(err, errlen, "out of memory");
         return TAMIS_ERR_NOMEM;
+    }
     int n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
     tamis_status st = TAMIS_ERR_INVALID;
     if (n < 0) {

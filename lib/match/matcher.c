@@ -210,8 +210,14 @@ static tamis_status bank_refresh(tamis_matcher *m, const char *name, int *idx) {
     return st;
 }
 
+typedef struct {
+    tamis_matcher *m;
+    tamis_status st; /* why load_bank stopped the listing */
+} bank_loader;
+
 static int load_bank(void *ctx, const tamis_bank *b) {
-    return bank_put(ctx, b, NULL) != TAMIS_OK;
+    bank_loader *bl = ctx;
+    return (bl->st = bank_put(bl->m, b, NULL)) != TAMIS_OK;
 }
 
 /* ---- Loading ----------------------------------------------------------- */
@@ -319,9 +325,14 @@ tamis_status tamis_matcher_open(const char *db_url, const char *snapshot_dir,
     if (!out)
         return TAMIS_ERR_INVALID;
     *out = NULL;
+    if (err && errlen)
+        err[0] = '\0';
     tamis_matcher *m = tamis__calloc(1, sizeof *m);
-    if (!m)
+    if (!m) {
+        if (err && errlen)
+            snprintf(err, errlen, "out of memory");
         return TAMIS_ERR_NOMEM;
+    }
     pthread_rwlock_init(&m->lock, NULL);
     tamis_status st = tamis_db_open(db_url, &m->db, err, errlen);
     if (st == TAMIS_OK && ((st = tamis_index_create(&m->pdq)) != TAMIS_OK ||
@@ -330,8 +341,14 @@ tamis_status tamis_matcher_open(const char *db_url, const char *snapshot_dir,
                            (st = tamis__vmatch_create(&m->video)) != TAMIS_OK ||
                            (st = tamis__tmatch_create(&m->text)) != TAMIS_OK))
         snprintf(err ? err : m->errmsg, err ? errlen : sizeof m->errmsg, "out of memory");
-    if (st == TAMIS_OK && (st = tamis_db_bank_list(m->db, load_bank, m)) != TAMIS_OK && err)
-        snprintf(err, errlen, "listing banks: %s", tamis_db_errmsg(m->db));
+    bank_loader bl = {m, TAMIS_OK};
+    if (st == TAMIS_OK && (st = tamis_db_bank_list(m->db, load_bank, &bl)) != TAMIS_OK) {
+        if (st == TAMIS_DONE) /* load_bank stopped it: not a success */
+            st = bl.st;
+        if (err)
+            snprintf(err, errlen, "listing banks: %s",
+                     bl.st != TAMIS_OK ? tamis_strerror(bl.st) : tamis_db_errmsg(m->db));
+    }
     loader l = {m, NULL, NULL, 0, 0, TAMIS_OK};
     int from_snapshot = 0;
     if (st == TAMIS_OK && snapshot_dir && load_snapshot(m, snapshot_dir) == TAMIS_OK) {
@@ -342,10 +359,11 @@ tamis_status tamis_matcher_open(const char *db_url, const char *snapshot_dir,
     }
     if (st == TAMIS_OK && !from_snapshot) {
         st = tamis_db_signals_scan(m->db, load_signal, &l, &m->seq);
-        if (st == TAMIS_OK)
+        if (st == TAMIS_OK || st == TAMIS_DONE) /* DONE: load_signal stopped it */
             st = l.st;
         if (st != TAMIS_OK && err)
-            snprintf(err, errlen, "loading signals: %s", tamis_db_errmsg(m->db));
+            snprintf(err, errlen, "loading signals: %s",
+                     l.st != TAMIS_OK ? tamis_strerror(l.st) : tamis_db_errmsg(m->db));
     }
     if (st == TAMIS_OK && l.n && (st = tamis_index_add(m->pdq, l.codes, l.ids, l.n)) != TAMIS_OK &&
         err)
@@ -353,6 +371,8 @@ tamis_status tamis_matcher_open(const char *db_url, const char *snapshot_dir,
     tamis__free(l.codes);
     tamis__free(l.ids);
     if (st != TAMIS_OK) {
+        if (err && errlen && !err[0])
+            snprintf(err, errlen, "%s", tamis_strerror(st));
         tamis_matcher_free(m);
         return st;
     }

@@ -142,6 +142,11 @@ int run_cmd(const char *cmd, char **out, char **err) {
         close(fo);
     if (fe >= 0)
         close(fe);
+    /* A sanitizer build's report fails the test, whatever status the
+     * test expected (tests/run.sh also makes it exit 86). */
+    if (se && (strstr(se, "ERROR: AddressSanitizer") || strstr(se, "ERROR: LeakSanitizer") ||
+               strstr(se, "runtime error: ")))
+        test_fail(__FILE__, __LINE__, "sanitizer report from: %s\n%s", cmd, se);
     if (out)
         *out = so;
     else

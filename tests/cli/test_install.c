@@ -6,8 +6,10 @@
 #include "../test.h"
 
 TEST(install_then_build_user_program_with_pkg_config) {
-    if (strstr(build_dir(), "build-san"))
-        SKIP("install is tested in the plain build, not the sanitizer one");
+#ifdef __SANITIZE_ADDRESS__
+    /* a program without ASan cannot load a libtamis.so built with it */
+    SKIP("install is tested in the plain build, not the sanitizer one");
+#endif
     const char *d = tmp_dir();
     char *out = NULL, *err = NULL;
     const char *cmd = fmt(

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -120,6 +121,8 @@ void server_start(server_proc *s, const char *db, const char *extra) {
                  build_dir(), db, s->port, extra ? extra : "");
         s->pid = fork();
         if (s->pid == 0) {
+            /* a test that fails exits without server_stop: the server goes too */
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
             freopen(s->log, "a", stderr);
             execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
             _exit(127);
@@ -152,6 +155,12 @@ int server_stop(server_proc *s) {
     if (waitpid(s->pid, &st, 0) != s->pid)
         return -1;
     s->pid = 0;
+    /* In a sanitizer build the server reports leaks as it exits. */
+    char *log = (char *)read_file(s->log, NULL);
+    if (log && (strstr(log, "ERROR: AddressSanitizer") || strstr(log, "ERROR: LeakSanitizer") ||
+                strstr(log, "runtime error: ")))
+        FAIL("sanitizer report from tamis serve:\n%s", log);
+    free(log);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 

@@ -10,11 +10,15 @@
  * (and its allocation stack); the runner asks again after every test.
  *
  * What the hook sees: tamis's own allocations (lib/common/alloc.c, which
- * libpng, giflib and libwebp are also given), and here jansson's, which
- * these tests route through it with json_set_alloc_funcs (the library
- * itself leaves jansson's allocator alone: it is process-wide and belongs
- * to the program). libjpeg, FFmpeg, SQLite, libxml2, utf8proc, libidn2
- * and OpenSSL allocate on their own and are not failed here.
+ * libpng, giflib and libwebp are also given). libjpeg, FFmpeg, SQLite,
+ * jansson, libxml2, utf8proc, libidn2 and OpenSSL allocate on their own
+ * and are not failed here. The library leaves jansson's allocator alone
+ * (json_set_alloc_funcs is process-wide and belongs to the program);
+ * TAMIS_OOM_JANSSON=1 routes it through the hook in these tests, which
+ * then also checks tamis's handling of jansson failing - but jansson 2.14
+ * itself aborts when an allocation fails while it lexes a long number or
+ * string (assert in load.c lex_unget_unsave: akheron/jansson#362, open),
+ * so that is an exploration, not part of make check.
  *
  * Failures are sticky (every allocation from the n-th on fails), so error
  * paths also run out of memory while they clean up. Above SWEEP_CAP
@@ -126,9 +130,13 @@ static void sweep_at(const char *file, int line, const char *name, op_fn op, voi
 }
 #define SWEEP(name, op, ctx) sweep_at(__FILE__, __LINE__, (name), (op), (ctx))
 
-/* Routes jansson's allocations through the hook, for this test's process
- * (each test runs in its own). */
-static void hook_jansson(void) { json_set_alloc_funcs(tamis__malloc, tamis__free); }
+/* With TAMIS_OOM_JANSSON=1, routes jansson's allocations through the
+ * hook, for this test's process (each test runs in its own). */
+static void hook_jansson(void) {
+    const char *e = getenv("TAMIS_OOM_JANSSON");
+    if (e && strcmp(e, "1") == 0)
+        json_set_alloc_funcs(tamis__malloc, tamis__free);
+}
 
 /* An operation that fails must leave a message on its handle. */
 #define NEED_MSG(st, msg)                                                      \
@@ -1108,4 +1116,314 @@ TEST(oom_matcher_sync) {
     SWEEP("matcher sync", op_matcher_sync, c);
     match_teardown(c);
     free(c);
+}
+
+/* ---- acting on matches: orders, decisions, notices, audit --------------- */
+
+static double act_now = 1767258000.0; /* 2026-01-01T09:00:00Z */
+static double act_clock(void *ctx) {
+    (void)ctx;
+    return act_now;
+}
+static const tamis_clock CLK = {act_clock, NULL};
+
+typedef struct act_ctx {
+    tamis_db *db;
+    int64_t item;     /* a bank item of ACT, whose matches are decided */
+    int64_t decision; /* a removal, for complaints */
+    int seq;
+} act_ctx;
+
+/* A JSON text without the members named (ids, receipts: new each run). */
+static void put_json_without(out *o, const char *text, const char *const *drop) {
+    json_error_t e;
+    json_malloc_t jm;
+    json_free_t jf;
+    json_get_alloc_funcs(&jm, &jf);
+    json_set_alloc_funcs(malloc, free); /* the test's own parsing never fails */
+    json_t *j = json_loads(text, 0, &e);
+    ASSERT(j != NULL);
+    for (; *drop; drop++)
+        json_object_del(j, *drop);
+    char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+    outf(o, "%s\n", s);
+    free(s);
+    json_decref(j);
+    json_set_alloc_funcs(jm, jf);
+}
+
+static tamis_status op_order(void *ctx, out *o) {
+    act_ctx *c = ctx;
+    tamis_order in;
+    memset(&in, 0, sizeof in);
+    char ref[32];
+    snprintf(ref, sizeof ref, "FR-2026-%04d", c->seq++);
+    in.authority = "Office central de lutte contre la criminalite liee aux TIC";
+    in.member_state = "FR";
+    in.reference = ref;
+    in.issued_at = act_now - 300;
+    in.locators = "[\"https://host.example/v/123\",\"https://host.example/v/124\"]";
+    in.reasons = "terrorist content within the meaning of Art 2(7)";
+    in.redress = "administrative court, within two months";
+    int64_t id;
+    tamis_status st = tamis_order_receive(c->db, &CLK, "ops:alice", &in, &id);
+    if (st == TAMIS_OK)
+        st = tamis_order_step(c->db, &CLK, "ops:alice", id, TAMIS_ORDER_CLARIFICATION, "which url?");
+    if (st == TAMIS_OK)
+        st = tamis_order_step(c->db, &CLK, "ops:alice", id, TAMIS_ORDER_RECEIVED, "answered");
+    if (st == TAMIS_OK)
+        st = tamis_order_step(c->db, &CLK, "ops:bob", id, TAMIS_ORDER_EXECUTED, NULL);
+    if (st != TAMIS_OK)
+        return st;
+    tamis_order g;
+    if ((st = tamis_order_get(c->db, id, &g)) != TAMIS_OK)
+        return st;
+    outf(o, "%s %s %s %s %.0f %.0f %.0f %d %.0f %s %s\n", g.authority, g.member_state,
+         g.locators, tamis_order_state_name(g.state), g.received_at, g.deadline, g.executed_at,
+         g.on_time, g.clock_stopped, g.note ? g.note : "-", g.redress);
+    tamis_order_clear(&g);
+    char *json = NULL;
+    if ((st = tamis_order_confirmation(c->db, id, &json)) != TAMIS_OK)
+        return st;
+    static const char *const drop[] = {"order_reference", "receipt", NULL};
+    put_json_without(o, json, drop);
+    free(json);
+    return TAMIS_OK;
+}
+
+static void put_decision(out *o, const tamis_decision *d) {
+    outf(o, "%s %s %s %d %s %s %d %d %d %s %s %.0f %d %s\n", d->puid, d->bank, d->signal_type,
+         d->distance, d->variant ? d->variant : "-", tamis_action_name(d->action), d->state,
+         d->automated_detection, d->automated_decision, d->reviewer ? d->reviewer : "-",
+         d->reason ? d->reason : "-", d->decided_at, d->escalated,
+         d->media_url ? d->media_url : "-");
+}
+
+static tamis_status op_decisions(void *ctx, out *o) {
+    act_ctx *c = ctx;
+    tamis_decision d;
+    memset(&d, 0, sizeof d);
+    d.puid = "upload-77";
+    d.bank = "ACT";
+    d.content_id = c->item;
+    d.signal_type = "pdq";
+    d.variant = "rotate90";
+    d.distance = 2;
+    d.media_url = "https://platform.example/m/77.jpg";
+    int64_t auto_id, rev_id;
+    tamis_action a1, a2;
+    tamis_status st = tamis_decision_record(c->db, &CLK, "matcher", &d, &auto_id, &a1);
+    d.distance = 20; /* within review, beyond auto */
+    if (st == TAMIS_OK)
+        st = tamis_decision_record(c->db, &CLK, "matcher", &d, &rev_id, &a2);
+    if (st == TAMIS_OK)
+        st = tamis_review_claim(c->db, &CLK, "rev:carol", rev_id, 600);
+    if (st == TAMIS_OK)
+        st = tamis_review_decide(c->db, &CLK, "rev:carol", rev_id, TAMIS_ACTION_DISABLE,
+                                 "propaganda video, same footage", 0);
+    if (st != TAMIS_OK)
+        return st;
+    outf(o, "%s %s\n", tamis_action_name(a1), tamis_action_name(a2));
+    tamis_decision g;
+    int64_t ids[2] = {auto_id, rev_id};
+    for (int i = 0; i < 2; i++) {
+        if ((st = tamis_decision_get(c->db, ids[i], &g)) != TAMIS_OK)
+            return st;
+        put_decision(o, &g);
+        tamis_decision_clear(&g);
+    }
+    char *json = NULL;
+    tamis_sor_problem p;
+    if ((st = tamis_decision_statement(c->db, auto_id, 0, 0, &json, &p)) != TAMIS_OK)
+        return st;
+    static const char *const drop[] = {"puid", "decision_facts", NULL};
+    put_json_without(o, json, drop);
+    free(json);
+    return TAMIS_OK;
+}
+
+static tamis_status op_notices(void *ctx, out *o) {
+    act_ctx *c = ctx;
+    tamis_notice n;
+    memset(&n, 0, sizeof n);
+    n.puid = "post-9";
+    n.locator = "https://platform.example/p/9";
+    n.explanation = "glorifies the attack of 12 March and calls for more";
+    n.trusted_flagger = 1;
+    n.notifier = "flagger@example.org";
+    int64_t nid, cid;
+    tamis_status st = tamis_notice_receive(c->db, &CLK, "intake", &n, &nid);
+    if (st == TAMIS_OK)
+        st = tamis_notice_decide(c->db, &CLK, "rev:dan", nid, TAMIS_ACTION_REMOVE,
+                                 "incitement to terrorism");
+    tamis_complaint cp;
+    memset(&cp, 0, sizeof cp);
+    cp.decision_id = c->decision;
+    cp.puid = "upload-5";
+    cp.grounds = "this is a documentary about the attack, not propaganda";
+    if (st == TAMIS_OK)
+        st = tamis_complaint_receive(c->db, &CLK, "provider", &cp, &cid);
+    if (st == TAMIS_OK)
+        st = tamis_complaint_answer(c->db, &CLK, "rev:erin", cid, 0, "the removal stands");
+    if (st != TAMIS_OK)
+        return st;
+    tamis_notice g;
+    if ((st = tamis_notice_get(c->db, nid, &g)) != TAMIS_OK)
+        return st;
+    outf(o, "%s %s %d %d %s %s %s\n", g.puid, g.locator, g.trusted_flagger, g.state,
+         tamis_action_name(g.action), g.reason, g.outcome);
+    tamis_notice_clear(&g);
+    tamis_complaint k;
+    if ((st = tamis_complaint_get(c->db, cid, &k)) != TAMIS_OK)
+        return st;
+    outf(o, "%s %s %d %.0f %d %d %s\n", k.puid, k.grounds, k.state, k.due_at,
+         k.answered_in_time, k.reinstated, k.answer);
+    tamis_complaint_clear(&k);
+    return TAMIS_OK;
+}
+
+static int on_audit(void *ctx, const tamis_audit_entry *e) {
+    outf(ctx, "%s %s %s %s\n", e->actor, e->action, e->subject ? e->subject : "-",
+         e->detail ? e->detail : "-");
+    return 0;
+}
+
+/* Verifies the whole log first, so that a run failing there adds nothing
+ * and the log (and verify's work) grows only with runs that got further. */
+static tamis_status op_audit(void *ctx, out *o) {
+    act_ctx *c = ctx;
+    tamis_audit_report r;
+    tamis_status st = tamis_audit_verify(c->db, &r);
+    if (st != TAMIS_OK)
+        return st;
+    outf(o, "verified %d\n", r.first_bad == 0 && strlen(r.head) == 64);
+    int64_t seq;
+    st = tamis_audit_append(c->db, &CLK, "ops:alice", "preserve.read", "item-42",
+                            "{\"why\":\"a request from the police\",\"n\":[1,2]}", &seq);
+    if (st == TAMIS_OK)
+        st = tamis_audit_list(c->db, seq - 1, 1, on_audit, o);
+    return st;
+}
+
+static void act_setup(act_ctx *c) {
+    char err[256];
+    ASSERT_OK(tamis_db_open(fmt("%s/act.db", tmp_dir()), &c->db, err, sizeof err));
+    tamis_bank b;
+    memset(&b, 0, sizeof b);
+    b.name = "ACT";
+    b.enabled_ratio = 1;
+    b.policy = "{\"trusted\":true,\"action\":\"remove\",\"auto\":{\"pdq\":10},"
+               "\"review\":{\"pdq\":31}}";
+    ASSERT_OK(tamis_db_bank_create(c->db, &b));
+    tamis_signal s = {"pdq", "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"};
+    tamis_content item;
+    memset(&item, 0, sizeof item);
+    item.bank = "ACT";
+    item.signals = &s;
+    item.n_signals = 1;
+    ASSERT_OK(tamis_db_content_add(c->db, &item, &c->item));
+    tamis_decision d;
+    memset(&d, 0, sizeof d);
+    d.puid = "upload-5";
+    d.bank = "ACT";
+    d.content_id = c->item;
+    d.signal_type = "pdq";
+    d.distance = 2;
+    ASSERT_OK(tamis_decision_record(c->db, &CLK, "matcher", &d, &c->decision, NULL));
+    hook_jansson();
+}
+
+/* After every sweep the audit log still holds: no failure broke the chain. */
+static void act_teardown(act_ctx *c) {
+    tamis_audit_report r;
+    tamis_status st = tamis_audit_verify(c->db, &r);
+    if (st != TAMIS_OK)
+        FAIL("audit chain broken at entry %lld: %s", (long long)r.first_bad, r.problem);
+    tamis_db_close(c->db);
+}
+
+TEST(oom_act_orders_decisions_notices_audit) {
+    act_ctx c = {0};
+    act_setup(&c);
+    SWEEP("order receive/steps/get/confirmation", op_order, &c);
+    SWEEP("decision record/claim/decide/statement", op_decisions, &c);
+    SWEEP("notice and complaint", op_notices, &c);
+    SWEEP("audit verify/append/list", op_audit, &c);
+    act_teardown(&c);
+}
+
+static tamis_status op_report(void *ctx, out *o) {
+    act_ctx *c = ctx;
+    char *json = NULL, *html = NULL;
+    double from = act_now - 86400 * 3, to = act_now + 86400;
+    tamis_status st = tamis_report_json(c->db, from, to, &json);
+    if (st == TAMIS_OK)
+        st = tamis_report_html(c->db, from, to, &html);
+    if (st == TAMIS_OK)
+        outf(o, "%s\n%s\n", json, html);
+    free(json);
+    free(html);
+    return st;
+}
+
+static tamis_sor statement(void) {
+    tamis_sor s = {0};
+    static const char *const kw[] = {TAMIS_SOR_KEYWORD_TERRORIST_CONTENT};
+    static const char *const scope[] = {"DE", "FR"};
+    s.visibility = TAMIS_SOR_VIS_REMOVED;
+    s.ground = TAMIS_SOR_GROUND_ILLEGAL;
+    s.legal_ground = "Regulation (EU) 2021/784, Art. 3 (removal order)";
+    s.ground_explanation = "Terrorist content within Art. 2(7): a video glorifying an attack.";
+    s.category = TAMIS_SOR_CATEGORY_TERRORISM;
+    s.keywords = kw;
+    s.n_keywords = 1;
+    s.content_types = TAMIS_SOR_CONTENT_VIDEO;
+    s.content_language = "EN";
+    s.content_date = 1735689600;      /* 2025-01-01 */
+    s.application_date = 1767225600;  /* 2026-01-01 */
+    s.decision_facts = "Removed after a removal order; found by hash matching at distance 4.";
+    s.source = TAMIS_SOR_SOURCE_OTHER_NOTIFICATION;
+    s.source_identity = "Office central de lutte contre la criminalite liee aux TIC";
+    s.automated_detection = 1;
+    s.automated_decision = TAMIS_SOR_NOT_AUTOMATED;
+    s.territorial_scope = scope;
+    s.n_territorial_scope = 2;
+    s.puid = "tamis-decision-000123";
+    return s;
+}
+
+static tamis_status op_sor(void *ctx, out *o) {
+    (void)ctx;
+    tamis_sor s[2] = {statement(), statement()};
+    s[1].puid = "tamis-decision-000124";
+    char *one = NULL, *batch = NULL;
+    tamis_sor_problem p;
+    tamis_status st = tamis_sor_to_json(&s[0], &one, &p);
+    if (st == TAMIS_OK)
+        st = tamis_sor_validate_json(one, strlen(one), &p);
+    if (st == TAMIS_OK)
+        st = tamis_sor_batch_to_json(s, 2, &batch, &p);
+    if (st == TAMIS_OK)
+        st = tamis_sor_validate_batch_json(batch, strlen(batch), &p);
+    if (st == TAMIS_OK)
+        outf(o, "%s\n%s\n", one, batch);
+    free(one);
+    free(batch);
+    return st;
+}
+
+TEST(oom_act_report_and_statements) {
+    act_ctx c = {0};
+    act_setup(&c);
+    /* a period with an order, decisions and a notice in it */
+    act_now -= 86400;
+    out o = {0};
+    ASSERT_OK(op_order(&c, &o));
+    ASSERT_OK(op_decisions(&c, &o));
+    ASSERT_OK(op_notices(&c, &o));
+    free(o.s);
+    act_now += 86400;
+    SWEEP("report json/html", op_report, &c);
+    SWEEP("sor to_json/validate/batch", op_sor, NULL);
+    act_teardown(&c);
 }

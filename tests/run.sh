@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs the whole test suite: the unit, golden and CLI tests (one runner),
-# then every fuzz target's saved corpus through its replay driver. Ends with
-# one summary line, "N passed, N failed, N skipped", summed over all parts.
+# then every fuzz target's saved corpus through its replay driver, then the
+# web UI's browser tests (tests/web). Ends with one summary line,
+# "N passed, N failed, N skipped", summed over all parts.
+# Arguments select tests by name: "web" or "web:NAME" the browser tests.
 # TAMIS_BUILD names the build directory (build or build-san).
 B=${TAMIS_BUILD:-build}
 cd "$(dirname "$0")/.." || exit 2
@@ -37,9 +39,18 @@ if [ -z "${TAMIS_TEST_PG:-}" ]; then
         echo "note: no PostgreSQL server for the tests ($(tail -n 1 "$out")); they are skipped"
     fi
 fi
-"$B/tests/run" "$@" > "$out" 2>&1; rc=$?
-tally < "$out"
-[ $rc -ne 0 ] && ! grep -q ' passed, ' "$out" && total_f=$((total_f + 1))
+# Arguments that all name browser tests ("web", "web:review"...) run those
+# alone; other arguments select tests of the C runner.
+only_web=0
+if [ $# -gt 0 ]; then
+    only_web=1
+    for a in "$@"; do case "$a" in web | web:*) ;; *) only_web=0 ;; esac; done
+fi
+if [ $only_web -eq 0 ]; then
+    "$B/tests/run" "$@" > "$out" 2>&1; rc=$?
+    tally < "$out"
+    [ $rc -ne 0 ] && ! grep -q ' passed, ' "$out" && total_f=$((total_f + 1))
+fi
 if [ $# -eq 0 ]; then
     for r in "$B"/fuzz/replay_*; do
         [ -x "$r" ] || continue
@@ -50,15 +61,16 @@ if [ $# -eq 0 ]; then
     done
 fi
 # The web UI's browser tests (tests/web, issue 8): with no arguments, or
-# with one that names them ("web", "web:review"...). They need node,
+# with one that names them ("web", "web:review"...). They need node 20,
 # Debian's chromium and playwright-core (scripts/install-deps installs all
 # three); without them they are counted as skipped.
 web=0
 [ $# -eq 0 ] && web=1
-for a in "$@"; do case "$a" in *web*) web=1 ;; esac; done
+for a in "$@"; do case "$a" in web | web:*) web=1 ;; esac; done
 if [ $web -eq 1 ]; then
     why=""
     if ! command -v node >/dev/null 2>&1; then why="no node"
+    elif [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then why="node $(node --version) is older than the 20 playwright-core needs"
     elif [ ! -x "${TAMIS_CHROMIUM:-/usr/bin/chromium}" ]; then why="no ${TAMIS_CHROMIUM:-/usr/bin/chromium}"
     elif [ ! -d tests/web/node_modules/playwright-core ]; then why="no tests/web/node_modules/playwright-core"
     fi
@@ -69,7 +81,7 @@ if [ $web -eq 1 ]; then
 EOF
     else
         webargs=""
-        for a in "$@"; do case "$a" in *web*) webargs="$webargs $a" ;; esac; done
+        for a in "$@"; do case "$a" in web:*) webargs="$webargs $a" ;; esac; done
         # shellcheck disable=SC2086
         TAMIS_BUILD="$B" node tests/web/run.mjs $webargs > "$out" 2>&1; rc=$?
         tally < "$out"

@@ -107,7 +107,7 @@ try {
     server = await startServer({ root, build, log: path.join(outDir, 'server.log') });
     data = await seed(server, root);
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
-                                      args: ['--no-sandbox'] });
+                                      args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 } catch (e) {
     console.log(`FAIL    web:setup: ${e.stack || e.message}`);
     await shutdown();
@@ -188,6 +188,14 @@ for (const t of tests) {
 
 await shutdown();
 clearTimeout(watchdog);
+// A sanitizer build's server reports leaks and undefined behaviour in its
+// log (tests/run.sh sets ASAN_OPTIONS and UBSAN_OPTIONS).
+const serverLog = fs.existsSync(server.log) ? fs.readFileSync(server.log, 'utf8') : '';
+const sanitizer = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.exec(serverLog);
+if (sanitizer) {
+    failed++;
+    console.log(`FAIL    web:server: a sanitizer report in the server's log: ${sanitizer[0]}`);
+}
 if (failed)
     console.log(`        server log: ${shown(server.log)}`);
 console.log('screenshots:');

@@ -95,6 +95,13 @@ const char *tamis_db_backend(const tamis_db *db) {
 tamis_status tamis__db_enter(tamis_db *db, int write) {
     if (!db)
         return TAMIS_ERR_INVALID;
+    /* The transaction a failed ROLLBACK left open would hold back every
+     * later write (and show its changes to reads): end it now. Failing
+     * again (no transaction left open) is fine. */
+    if (db->rollback_owed && db->depth == 0) {
+        db->ops->exec(db, "ROLLBACK");
+        db->rollback_owed = 0;
+    }
     tamis__err_clear(&db->err);
     if (write && db->scanning)
         return tamis__fail(&db->err, TAMIS_ERR_INVALID,
@@ -122,6 +129,13 @@ tamis_status tamis__db_end(tamis_db *db, tamis_status st) {
     tamis__err saved = db->err;
     db->depth--;
     if (db->depth == 0) {
+        if (st >= 0 && db->undo_failed) {
+            /* a step inside failed and its changes could not be undone
+             * (out of memory): committing would keep half of it */
+            st = tamis__fail(&db->err, TAMIS_ERR_DB, "a failed step could not be undone");
+            saved = db->err;
+        }
+        db->undo_failed = 0;
         if (st >= 0) {
             tamis_status c = db->ops->exec(db, "COMMIT");
             if (c == TAMIS_OK)
@@ -129,14 +143,18 @@ tamis_status tamis__db_end(tamis_db *db, tamis_status st) {
             st = c;
             saved = db->err;
         }
-        db->ops->exec(db, "ROLLBACK");
+        if (db->ops->exec(db, "ROLLBACK") != TAMIS_OK)
+            db->rollback_owed = 1;
     } else if (st < 0) {
-        db->ops->exec(db, "ROLLBACK TO SAVEPOINT tamis");
-        db->ops->exec(db, "RELEASE SAVEPOINT tamis");
+        if (db->ops->exec(db, "ROLLBACK TO SAVEPOINT tamis") != TAMIS_OK ||
+            db->ops->exec(db, "RELEASE SAVEPOINT tamis") != TAMIS_OK)
+            db->undo_failed = 1;
     } else {
         tamis_status c = db->ops->exec(db, "RELEASE SAVEPOINT tamis");
-        if (c != TAMIS_OK)
+        if (c != TAMIS_OK) {
+            db->undo_failed = 1;
             return c;
+        }
     }
     db->err = saved;
     return st;

@@ -147,6 +147,9 @@ struct tamis_db {
     tamis__err err;
     int depth;          /* 0: no transaction; 1: in BEGIN; n: n-1 savepoints */
     int scanning;       /* in tamis_db_signals_scan: writes are refused */
+    int rollback_owed;  /* a ROLLBACK failed (out of memory): retried first */
+    int undo_failed;    /* a savepoint could not be undone or released: the
+                           transaction must not commit */
     int schema_version; /* after open: the schema the database is at */
     unsigned import_batch; /* rows a transaction of tamis_db_import; 0: the default */
 };

@@ -204,6 +204,15 @@ static tamis_status sq_exec(tamis_db *db, const char *sql) {
 }
 
 static tamis_status sq_begin(tamis_db *db, tamis__tx kind) {
+    sq_db *d = (sq_db *)db;
+    /* Called outside any transaction of ours: one still open is what a
+     * ROLLBACK that failed (out of memory) left, and would refuse every
+     * BEGIN after it. It holds nothing to keep. */
+    if (!sqlite3_get_autocommit(d->h)) {
+        tamis_status st = sq_exec(db, "ROLLBACK");
+        if (st != TAMIS_OK)
+            return st;
+    }
     /* A deferred BEGIN takes its snapshot at the first read. */
     return sq_exec(db, kind == TAMIS__TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
 }

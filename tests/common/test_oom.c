@@ -26,6 +26,7 @@
  * stays under a minute. TAMIS_OOM_VERBOSE=1 prints each operation's count.
  */
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -1173,8 +1174,10 @@ static tamis_status op_order(void *ctx, out *o) {
         st = tamis_order_step(c->db, &CLK, "ops:alice", id, TAMIS_ORDER_RECEIVED, "answered");
     if (st == TAMIS_OK)
         st = tamis_order_step(c->db, &CLK, "ops:bob", id, TAMIS_ORDER_EXECUTED, NULL);
-    if (st != TAMIS_OK)
+    if (st != TAMIS_OK) {
+        outf(o, "%s\n", tamis_db_errmsg(c->db));
         return st;
+    }
     tamis_order g;
     if ((st = tamis_order_get(c->db, id, &g)) != TAMIS_OK)
         return st;
@@ -1426,4 +1429,70 @@ TEST(oom_act_report_and_statements) {
     SWEEP("report json/html", op_report, &c);
     SWEEP("sor to_json/validate/batch", op_sor, NULL);
     act_teardown(&c);
+}
+
+/* ---- SQLite's allocations too ------------------------------------------- */
+
+/* SQLite's allocator, routed through the hook for this test's process
+ * (sqlite3_config must come before SQLite initialises, and is process-
+ * wide: the library leaves it to the program). Each block keeps its size
+ * in the 8 bytes before it, for xSize. */
+static void *sq_malloc(int n) {
+    int64_t *p = tamis__malloc((size_t)n + 8);
+    if (!p)
+        return NULL;
+    p[0] = n;
+    return p + 1;
+}
+static void sq_free(void *p) {
+    if (p)
+        tamis__free((int64_t *)p - 1);
+}
+static void *sq_realloc(void *p, int n) {
+    int64_t *q = tamis__realloc((int64_t *)p - 1, (size_t)n + 8);
+    if (!q)
+        return NULL;
+    q[0] = n;
+    return q + 1;
+}
+static int sq_size(void *p) { return p ? (int)((int64_t *)p)[-1] : 0; }
+static int sq_roundup(int n) { return (n + 7) & ~7; }
+static int sq_init(void *app) {
+    (void)app;
+    return SQLITE_OK;
+}
+static void sq_shutdown(void *app) { (void)app; }
+
+static void hook_sqlite(void) {
+    static const sqlite3_mem_methods m = {sq_malloc, sq_free,  sq_realloc, sq_size,
+                                          sq_roundup, sq_init, sq_shutdown, NULL};
+    ASSERT_EQ(sqlite3_config(SQLITE_CONFIG_MALLOC, &m), SQLITE_OK);
+}
+
+/* The db-backed operations again, now with SQLite running out of memory
+ * too: every failure must roll back (the audit chain still verifies, the
+ * matcher catches up) and surface as an error. */
+TEST(oom_with_sqlite_allocations) {
+    hook_sqlite();
+    act_ctx c = {0};
+    act_setup(&c);
+    SWEEP("sqlite: order", op_order, &c);
+    SWEEP("sqlite: decisions", op_decisions, &c);
+    SWEEP("sqlite: notice and complaint", op_notices, &c);
+    SWEEP("sqlite: audit", op_audit, &c);
+    SWEEP("sqlite: report", op_report, &c);
+    act_teardown(&c);
+    char data[4096];
+    snprintf(data, sizeof data, "%s/tests/formats/data", repo_dir());
+    import_ctx ic = {NULL, path_of(data, "pytx_header.csv"), TAMIS_IMPORT_AUTO};
+    char err[256];
+    ASSERT_OK(tamis_db_open(fmt("%s/imp.db", tmp_dir()), &ic.db, err, sizeof err));
+    SWEEP("sqlite: import pytx csv", op_import, &ic);
+    tamis_db_close(ic.db);
+    match_ctx *m = calloc(1, sizeof *m);
+    match_setup(m);
+    SWEEP("sqlite: matcher create/lookups", op_matcher_create, m);
+    SWEEP("sqlite: matcher sync", op_matcher_sync, m);
+    match_teardown(m);
+    free(m);
 }

@@ -14,15 +14,14 @@ import path from 'node:path';
 
 export const ROLES = ['matcher', 'reviewer', 'curator', 'admin'];
 
-// Every server started here, so that an exit of any kind kills them.
-const children = new Set();
-function killAll() {
-    for (const c of children) {
-        try { c.kill('SIGKILL'); } catch { /* already gone */ }
-    }
-    children.clear();
-}
-process.on('exit', killAll);
+// The server runs under a small shell that stops it when its standard
+// input closes: when stop() closes it, and when this process ends in any
+// way (a crash, a timeout, SIGKILL), since the pipe closes with it. So no
+// test run leaves a server behind.
+const GUARD = 'exec 3<&0; "$@" </dev/null 3<&- & pid=$!; ' +
+              '(cat <&3 >/dev/null; kill -TERM $pid 2>/dev/null; i=0; ' +
+              'while [ $i -lt 100 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; i=$((i + 1)); done; ' +
+              'kill -KILL $pid 2>/dev/null) & exec 3<&-; wait $pid';
 
 export function freePort() {
     return new Promise((resolve, reject) => {
@@ -90,24 +89,19 @@ export async function startServer({ root, build, log }) {
     if (webDir)
         args.push('--web-dir', webDir);
     const logFd = fs.openSync(log, 'w');
-    const child = spawn(tamis, args, { stdio: ['ignore', logFd, logFd] });
+    const child = spawn('sh', ['-c', GUARD, 'sh', tamis, ...args], { stdio: ['pipe', logFd, logFd] });
     fs.closeSync(logFd);
-    children.add(child);
     let exited = null;
-    child.on('exit', (code, sig) => { exited = sig || code; children.delete(child); });
+    child.on('exit', (code, sig) => { exited = sig || code; });
     const base = `http://127.0.0.1:${port}`;
     const server = {
         base, url: `${base}/ui/`, tokens, db, tmp, mediaBase, webDir, log,
         api: (role, method, p, body, opts) => api(base, tokens[role], method, p, body, opts),
         upload: (role, p, file, extra) => upload(base, tokens[role], p, file, extra),
         async stop() {
-            if (exited === null) {
-                child.kill('SIGTERM');
-                for (let i = 0; i < 50 && exited === null; i++)
-                    await sleep(100);
-                if (exited === null)
-                    child.kill('SIGKILL');
-            }
+            child.stdin.end();
+            for (let i = 0; i < 150 && exited === null; i++)
+                await sleep(100);
             await new Promise((r) => media.close(r));
             media.closeAllConnections?.();
             fs.rmSync(tmp, { recursive: true, force: true });

@@ -95,9 +95,16 @@ $(B)/tests/run: $(TEST_OBJ) $(B)/libtamis.a
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libtamis.a $(LDLIBS_ALL)
 
 FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
+# Targets named fuzz_server_* drive the service's code (server/, without
+# the command line's main), which is not part of the library: they link its
+# objects and libmicrohttpd too.
+FUZZ_SRV_TARGETS := $(filter fuzz_server_%,$(FUZZ_TARGETS))
+SRV_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(wildcard server/*.c)) $(B)/obj/gen/web_assets.o
+$(FUZZ_SRV_TARGETS:%=$(B)/fuzz/replay_%): $(SRV_OBJ)
 $(B)/fuzz/replay_%: fuzz/%.c fuzz/replay.c $(wildcard fuzz/*.h) $(B)/libtamis.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ fuzz/replay.c $< $(B)/libtamis.a $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ fuzz/replay.c $< $(filter $(B)/obj/%,$^) \
+	  $(B)/libtamis.a $(LDLIBS_ALL) $(if $(filter $(B)/obj/%,$^),$(SRV_LIBS))
 
 check test: all $(B)/tests/run $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
 	TAMIS_BUILD=$(B) sh tests/run.sh
@@ -106,16 +113,43 @@ check test: all $(B)/tests/run $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
 # fuzz/README.md tells how to run one target and how to reproduce a crash.
 # The PDQ arithmetic loops are left out of the coverage instrumentation
 # (fuzz/coverage-ignore.txt) but not out of the sanitizers.
+# The library (and the service, for fuzz_server_*) is compiled once into
+# build-fuzz/obj, and each target linked against it; the targets then run
+# one after the other.
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS ?= -timeout=30 -rss_limit_mb=2048
 FUZZ_CFLAGS = -std=gnu11 -g -O1 $(ARCH) -ffp-contract=off -D_GNU_SOURCE -DTAMIS_BUILDING -Iinclude $(PKG_CFLAGS) \
               -fsanitize=fuzzer,address,undefined -fsanitize-coverage-ignorelist=fuzz/coverage-ignore.txt
-fuzz:
+FZ := build-fuzz
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/obj/%.o)
+FUZZ_SRV_OBJ := $(patsubst %.c,$(FZ)/obj/%.o,$(wildcard server/*.c)) $(FZ)/obj/gen/web_assets.o
+
+$(FZ)/obj/%.o: %.c fuzz/coverage-ignore.txt
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FZ)/gen/web_assets.c: scripts/embed-web $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	sh scripts/embed-web web $@
+
+$(FZ)/obj/gen/web_assets.o: $(FZ)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FZ)/libtamis.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_SRV_TARGETS:%=$(FZ)/%): $(FUZZ_SRV_OBJ)
+$(FZ)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $(FZ)/libtamis.a
+	clang $(FUZZ_CFLAGS) -o $@ $< $(filter $(FZ)/obj/%,$^) $(FZ)/libtamis.a $(LDLIBS_ALL) \
+	  $(if $(filter $(FZ)/obj/%,$^),$(SRV_LIBS))
+
+fuzz: $(FUZZ_TARGETS:%=$(FZ)/%)
 	@for t in $(FUZZ_TARGETS); do \
-	  echo "== $$t"; mkdir -p build-fuzz/corpus/$$t; \
-	  clang $(FUZZ_CFLAGS) -o build-fuzz/$$t fuzz/$$t.c $(LIB_SRC) $(LDLIBS_ALL) || exit 1; \
-	  build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS) \
-	    build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	  echo "== $$t"; mkdir -p $(FZ)/corpus/$$t; \
+	  $(FZ)/$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS) \
+	    $(FZ)/corpus/$$t fuzz/corpus/$$t || exit 1; \
 	done
 
 # ---- benchmarks (never part of the tests) ---------------------------------
@@ -181,4 +215,4 @@ clean:
 distclean: clean
 	rm -rf build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_SRV_OBJ:.o=.d)

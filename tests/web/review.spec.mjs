@@ -102,4 +102,42 @@ export const tests = [
                       'the decisions log does not show the reason');
         },
     },
+    {
+        // e escalates: the item goes back to the queue, unclaimed and marked
+        // escalated, and this reviewer gets the next one; Keep with "false
+        // positive" disables the bank item that matched.
+        name: 'review-escalate-and-false-positive',
+        role: 'reviewer',
+        start: 'review',
+        async fn({ page, server }) {
+            const d = await oldestPending(server);
+            const item = page.getByRole('region', { name: `Item #${d.id}` });
+            await item.waitFor();
+            await page.getByLabel('Reason', { exact: true }).fill('Needs a second opinion: satire? (test)');
+            await page.keyboard.press('Escape');
+            await page.keyboard.press('e');
+            await item.waitFor({ state: 'detached' });
+            const back = (await server.api('reviewer', 'GET', '/a/review')).pending.find((x) => x.id === d.id);
+            assert.ok(back, `escalated decision ${d.id} left the queue`);
+            assert.equal(back.escalated, true, `decision ${d.id} is not marked escalated`);
+            assert.equal(back.claimed_by, null, `escalated decision ${d.id} is still claimed`);
+
+            const next = page.getByRole('region', { name: /^Item #\d+$/ });
+            await next.waitFor();
+            const id = Number((await next.getAttribute('aria-label')).replace(/\D/g, ''));
+            assert.notEqual(id, d.id, 'the escalated item is shown again to the reviewer who escalated it');
+            const n = (await server.api('reviewer', 'GET', '/a/review')).pending.find((x) => x.id === id);
+            const before = await server.api('matcher', 'GET', `/c/bank/${n.bank}/content/${n.content_id}`);
+            assert.equal(before.disable_until_ts, 1, `bank item ${n.content_id} is already disabled`);
+            await page.getByLabel('Reason', { exact: true }).fill('A false positive: a stock photo (test)');
+            await page.getByLabel(/False positive/).check();
+            await page.getByRole('button', { name: 'Keep' }).click();
+            await until(`decision ${id} to be decided`, async () => !(await stillPending(server, id)));
+            const after = await server.api('matcher', 'GET', `/c/bank/${n.bank}/content/${n.content_id}`);
+            // Disabled: 0 (until set again) or a time still to come.
+            const ts = after.disable_until_ts;
+            assert.ok(ts === 0 || ts > Date.now() / 1000 + 86400,
+                      `bank item ${n.content_id} was not disabled as a false positive (disable_until_ts ${ts})`);
+        },
+    },
 ];

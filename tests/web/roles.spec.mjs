@@ -8,11 +8,12 @@ export const tests = [
     {
         name: 'roles-matcher-cannot-see-review',
         role: 'matcher',
-        async fn({ page, server, shot }) {
+        async fn({ page, server, shot, a11y }) {
             assert.deepEqual(await navLinks(page), NAV.matcher, "the matcher's navigation");
             await page.goto(`${server.url}#/review`);
             await page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();
             await page.getByText('Your role (matcher) may not see this page.').waitFor();
+            await a11y('the Not allowed page');
             await shot('not-allowed');
             // Nothing of the queue was asked for or shown.
             assert.equal(await page.getByRole('button', { name: 'Reveal' }).count(), 0);

@@ -18,20 +18,48 @@ void hashlist_free(hashlist *h) {
     memset(h, 0, sizeof *h);
 }
 
+/* The longest line read, as imports allow (doc/limits.md): a list without
+ * newlines costs no more memory than a list of short lines. */
+#define LINE_MAX_BYTES (64 * 1024)
+
+/* Reads one line without its newline into buf (LINE_MAX_BYTES + 1 chars).
+ * A longer line is read to its end and sets *too_long. Returns the length
+ * kept, or -1 at the end of the input. */
+static ssize_t read_line(FILE *f, char *buf, int *too_long) {
+    size_t n = 0;
+    int c;
+    *too_long = 0;
+    while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+        if (n < LINE_MAX_BYTES)
+            buf[n++] = (char)c;
+        else
+            *too_long = 1;
+    }
+    if (c == EOF && n == 0 && !*too_long)
+        return -1;
+    buf[n] = '\0';
+    return (ssize_t)n;
+}
+
 int hashlist_read(FILE *f, const char *name, int skip_bad, size_t max, hashlist *h,
                   unsigned long long *lineno, size_t *bad) {
-    char *line = NULL;
-    size_t cap = 0;
+    char *line = malloc(LINE_MAX_BYTES + 1);
     ssize_t len;
-    int rc = 0;
-    while ((max == 0 || h->n < max) && (len = getline(&line, &cap, f)) >= 0) {
+    int rc = 0, too_long;
+    if (!line) {
+        fprintf(stderr, "tamis: %s: out of memory\n", name);
+        return -1;
+    }
+    while ((max == 0 || h->n < max) && (len = read_line(f, line, &too_long)) >= 0) {
         ++*lineno;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        while (len > 0 && line[len - 1] == '\r')
             line[--len] = '\0';
         tamis_pdq code;
-        const char *id, *why;
+        const char *id, *why = "line longer than 65536 bytes";
         size_t idlen;
-        tamis_status st = tamis_hashlist_parse_line(line, (size_t)len, &code, &id, &idlen, &why);
+        tamis_status st = too_long ? TAMIS_ERR_TOO_LARGE
+                                   : tamis_hashlist_parse_line(line, (size_t)len, &code, &id,
+                                                               &idlen, &why);
         if (st == TAMIS_DONE)
             continue;
         if (st != TAMIS_OK) {

@@ -69,7 +69,8 @@ web=0
 for a in "$@"; do case "$a" in web | web:*) web=1 ;; esac; done
 if [ $web -eq 1 ]; then
     why=""
-    if ! command -v node >/dev/null 2>&1; then why="no node"
+    if [ "${TAMIS_SKIP_WEB:-0}" = 1 ]; then why="TAMIS_SKIP_WEB=1"
+    elif ! command -v node >/dev/null 2>&1; then why="no node"
     elif [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then why="node $(node --version) is older than the 20 playwright-core needs"
     elif [ ! -x "${TAMIS_CHROMIUM:-/usr/bin/chromium}" ]; then why="no ${TAMIS_CHROMIUM:-/usr/bin/chromium}"
     elif [ ! -d tests/web/node_modules/playwright-core ]; then why="no tests/web/node_modules/playwright-core"

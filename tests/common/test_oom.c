@@ -10,12 +10,15 @@
  * (and its allocation stack); the runner asks again after every test.
  *
  * What the hook sees: tamis's own allocations (lib/common/alloc.c, which
- * libpng, giflib and libwebp are also given). libjpeg, FFmpeg, SQLite,
- * jansson, libxml2, utf8proc, libidn2 and OpenSSL allocate on their own
- * and are not failed here. The library leaves jansson's allocator alone
- * (json_set_alloc_funcs is process-wide and belongs to the program);
- * TAMIS_OOM_JANSSON=1 routes it through the hook in these tests, which
- * then also checks tamis's handling of jansson failing - but jansson 2.14
+ * libpng is also given). libjpeg, giflib, libwebp, FFmpeg, SQLite,
+ * jansson, libxml2, utf8proc, libidn2, libpq and OpenSSL allocate on
+ * their own and are not failed here, except SQLite in
+ * oom_with_sqlite_allocations, which routes it through the hook for its
+ * process (sqlite3_config) and samples. The library leaves jansson's and
+ * SQLite's allocators alone: both are process-wide and belong to the
+ * program, and SQLite's must be set before anything opens a database.
+ * TAMIS_OOM_JANSSON=1 routes jansson's through the hook here, which then
+ * also checks tamis's handling of jansson failing - but jansson 2.14
  * itself aborts when an allocation fails while it lexes a long number or
  * string (assert in load.c lex_unget_unsave: akheron/jansson#362, open),
  * so that is an exploration, not part of make check.

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -531,6 +532,82 @@ static void *sync_loop(void *p) {
         nanosleep(&ts, NULL);
     }
     return NULL;
+}
+
+/* ---- In-process service, for the HTTP fuzz target ---------------------- */
+
+srv *srv_embedded_open(const srv_config *cfg, char *err, size_t errlen) {
+    srv *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->cfg = *cfg;
+    if (tamis_matcher_open(cfg->db_url, cfg->snapshot, &s->matcher, err, errlen) != TAMIS_OK)
+        goto fail;
+    if (cfg->preserve_dir &&
+        tamis_preserve_open(cfg->preserve_dir, cfg->preserve_key, NULL, preserve_on_access, s,
+                            &s->preserve, err, errlen) != TAMIS_OK)
+        goto fail;
+    /* the outbox is written to, never delivered from: no thread does that */
+    if (open_webhook(s) != 0) {
+        snprintf(err, errlen, "webhooks (see above)");
+        goto fail;
+    }
+    /* srv_run's limits; no listen socket and no thread of its own; no
+     * error log, which would complain of every TCP option a socket pair
+     * does not have */
+    s->daemon = MHD_start_daemon(
+        MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_END);
+    if (s->daemon)
+        return s;
+    snprintf(err, errlen, "MHD_start_daemon failed");
+fail:
+    tamis_webhook_close(s->webhook);
+    tamis_preserve_close(s->preserve);
+    tamis_matcher_free(s->matcher);
+    free(s);
+    return NULL;
+}
+
+int srv_embedded_connect(srv *s) {
+    int fd[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd) != 0)
+        return -1;
+    struct sockaddr_un peer;
+    memset(&peer, 0, sizeof peer);
+    peer.sun_family = AF_UNIX;
+    if (MHD_add_connection(s->daemon, fd[1], (const struct sockaddr *)&peer,
+                           sizeof peer) != MHD_YES) {
+        close(fd[0]); /* MHD closed fd[1] */
+        return -1;
+    }
+    return fd[0];
+}
+
+void srv_embedded_run(srv *s) { MHD_run(s->daemon); }
+
+void srv_embedded_sync(srv *s) { tamis_matcher_sync(s->matcher, NULL); }
+
+void srv_embedded_close(srv *s) {
+    if (!s)
+        return;
+    MHD_stop_daemon(s->daemon);
+    tamis_webhook_close(s->webhook);
+    tamis_preserve_close(s->preserve);
+    tamis_matcher_free(s->matcher);
+    /* this thread's handles, opened on the database being closed */
+    pthread_once(&tls_once, tls_init);
+    thread_handles *t = pthread_getspecific(tls_key);
+    if (t) {
+        pthread_setspecific(tls_key, NULL);
+        tls_free(t);
+    }
+    free(s);
 }
 
 /* ---- Running ----------------------------------------------------------- */

@@ -222,4 +222,17 @@ char *metrics_render(tamis_matcher *m, tamis_db *db, size_t *len);
 /* Runs the service until SIGTERM/SIGINT; returns a process exit status. */
 int srv_run(const srv_config *cfg);
 
+/* The service in-process, for fuzz/fuzz_server_http.c: the daemon of
+ * srv_run with its limits, but without a listen socket or threads (so
+ * webhooks are queued, never delivered). srv_embedded_connect hands it one end of a new socket
+ * pair and returns the other (-1 on failure); the caller's thread serves
+ * it with srv_embedded_run (MHD_run: no blocking) and brings the matcher
+ * up to date with srv_embedded_sync. srv_embedded_close also closes the
+ * calling thread's database and hashers. */
+srv *srv_embedded_open(const srv_config *cfg, char *err, size_t errlen);
+int srv_embedded_connect(srv *s);
+void srv_embedded_run(srv *s);
+void srv_embedded_sync(srv *s);
+void srv_embedded_close(srv *s);
+
 #endif

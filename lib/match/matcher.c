@@ -758,6 +758,8 @@ tamis_status tamis_matcher_save(tamis_matcher *m, const char *dir) {
     h.seq = m->seq;
     h.nbanks = (uint64_t)m->nbanks;
     h.nitems = m->items_live;
+    /* What a save killed midway left is never built on. */
+    remove_dir(tmp);
     if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
         st = TAMIS_ERR_IO;
     if (st == TAMIS_OK)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/common.h"
 #include "match.h"
@@ -326,7 +327,9 @@ tamis_status tamis__tmatch_save(const tamis__tmatch *t, const char *dir) {
         fwrite(&len, sizeof len, 1, f);
         fwrite(t->recs[i].value, 1, len, f);
     }
-    if (ferror(f))
+    /* on disk before the snapshot directory is renamed into place, as
+     * state.bin and the indexes are */
+    if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0)
         st = TAMIS_ERR_IO;
     if (fclose(f) != 0)
         st = TAMIS_ERR_IO;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/common.h"
 #include "match.h"
@@ -389,7 +390,9 @@ tamis_status tamis__vmatch_save(const tamis__vmatch *v, const char *dir) {
         fwrite(buf, 1, len, f);
     }
     tamis__free(buf);
-    if (ferror(f))
+    /* on disk before the snapshot directory is renamed into place, as
+     * state.bin and the indexes are */
+    if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0)
         st = TAMIS_ERR_IO;
     if (fclose(f) != 0)
         st = TAMIS_ERR_IO;

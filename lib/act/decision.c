@@ -37,11 +37,14 @@ tamis_action tamis_action_from_name(const char *s) {
 
 /* ---- Policy --------------------------------------------------------------- */
 
-static int limit_for(json_t *obj, const char *type, int *out) {
+/* The limit obj gives `type`, if an integer; kept as json_int_t, so that
+ * one beyond int's range (4294967296: any distance) is not wrapped around
+ * (to 0) when compared with a distance. */
+static int limit_for(json_t *obj, const char *type, json_int_t *out) {
     json_t *v = json_object_get(obj, type);
     if (!json_is_integer(v))
         return 0;
-    *out = (int)json_integer_value(v);
+    *out = json_integer_value(v);
     return 1;
 }
 
@@ -57,7 +60,7 @@ tamis_status tamis_policy_decide(const char *policy, const char *signal_type, in
         json_decref(p);
         return TAMIS_ERR_INVALID;
     }
-    int lim;
+    json_int_t lim;
     json_t *auto_ = json_object_get(p, "auto"), *review = json_object_get(p, "review");
     const char *act = json_string_value(json_object_get(p, "action"));
     tamis_action a = act && strcmp(act, "disable") == 0 ? TAMIS_ACTION_DISABLE

@@ -30,7 +30,11 @@ static unsigned content_of(const char *type) {
 
 static void build(const tamis_decision *d, unsigned content_types, int64_t content_date,
                   char *facts, size_t cap, char *puid, tamis_sor *s) {
-    snprintf(puid, PUID_MAX, "%.500s-%" PRId64, d->puid ? d->puid : "", d->id);
+    /* at most the database's 500 characters: the content's puid is cut so
+     * that "-ID" fits, never the decision id that keeps it unique */
+    char suffix[24];
+    int n = snprintf(suffix, sizeof suffix, "-%" PRId64, d->id);
+    snprintf(puid, PUID_MAX, "%.*s%s", 500 - n, d->puid ? d->puid : "", suffix);
     static const char *const keywords[] = {TAMIS_SOR_KEYWORD_TERRORIST_CONTENT};
     int variant = d->variant && strcmp(d->variant, "original") != 0;
     snprintf(facts, cap,

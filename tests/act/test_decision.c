@@ -5,6 +5,7 @@
  * a claim is held by one reviewer until its lease runs out; a false
  * positive disables the bank item that caused it; every step audited.
  */
+#include <jansson.h>
 #include <unistd.h>
 
 #include "../server/client.h"
@@ -216,6 +217,26 @@ static void t_statement(const char *url) {
     ASSERT(tamis_decision_statement(db, rev_id, 0, 0, &json, &p) != TAMIS_OK);
     ASSERT(json == NULL);
     ASSERT(p.field[0] != 0);
+    /* a content puid of the database's whole 500 characters: the
+     * statement's puid is cut to keep its decision id within 500 */
+    char longp[501];
+    memset(longp, 'p', 500);
+    longp[500] = 0;
+    d.puid = longp;
+    d.signal_type = "vpdq";
+    d.distance = 0;
+    d.variant = NULL;
+    int64_t long_id;
+    ASSERT_OK(tamis_decision_record(db, &CLK, "matcher", &d, &long_id, NULL));
+    ASSERT_OK(tamis_decision_statement(db, long_id, 0, 0, &json, &p));
+    json_t *o = json_loads(json, 0, NULL);
+    const char *sp = json_string_value(json_object_get(o, "puid"));
+    char tail[32];
+    snprintf(tail, sizeof tail, "-%lld", (long long)long_id);
+    ASSERT_EQ(strlen(sp), 500);
+    ASSERT_STR_EQ(sp + 500 - strlen(tail), tail);
+    json_decref(o);
+    free(json);
     tamis_db_close(db);
 }
 

@@ -2,8 +2,9 @@
 // exporting `tests`, an array of {name, role?, start?, fn}, against one
 // `tamis serve` started here (fixture.mjs) in Debian's chromium driven by
 // playwright-core. Each test gets a fresh browser context; with `role` it
-// starts signed in as that role (on page #/START if given). fn gets {page, context, server, data,
-// login, nav, shot, a11y}.
+// starts signed in as that role (on page #/START if given). fn gets
+// {page, context, server, data, login, nav, shot, a11y}; the server and
+// its data are shared, so a test makes what it alone needs.
 //
 //   node tests/web/run.mjs [FILTER...]
 //   node tests/web/run.mjs --serve     (the seeded server alone, for a look)
@@ -75,6 +76,12 @@ for (const f of specs) {
     }
 }
 
+if (tests.length === 0) {
+    console.log(`note: no browser test matches ${filters.join(' ')}`);
+    console.log('0 passed, 0 failed, 0 skipped');
+    process.exit(0);
+}
+
 // A whole run starts from no screenshots; a filtered one keeps those of
 // the tests it does not run.
 fs.mkdirSync(outDir, { recursive: true });
@@ -97,7 +104,7 @@ const watchdog = setTimeout(async () => {
     process.exit(1);
 }, RUN_TIMEOUT);
 for (const sig of ['SIGINT', 'SIGTERM'])
-    process.on(sig, () => { process.exit(130); }); // fixture.mjs kills the server on exit
+    process.on(sig, () => { process.exit(130); }); // the server stops as our pipe closes
 
 const fileName = (name) => name.replace(/[^A-Za-z0-9._-]+/g, '-');
 const shown = (f) => (path.relative(root, f).startsWith('..') ? f : path.relative(root, f));
@@ -173,7 +180,10 @@ for (const t of tests) {
             console.log(`skip    ${t.id}: ${e.message}`);
         } else {
             failed++;
-            const msg = (e && e.message ? e.message : String(e)).replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l.trim()).slice(0, 6).join(' | ');
+            const text = (e && e.message ? e.message : String(e)).replace(/\x1b\[[0-9;]*m/g, '');
+            let msg = text.split('\n').filter((l) => l.trim()).slice(0, 6).join(' | ');
+            if (pageErrors.length && !msg.includes(pageErrors[0]))
+                msg += ` (and in the page: ${pageErrors.join('; ')})`;
             console.log(`FAIL    ${t.id}: ${msg}`);
             try {
                 const f = await shot(`failed-${t.name}`);

@@ -102,8 +102,9 @@ export async function startServer({ root, build, log }) {
             child.stdin.end();
             for (let i = 0; i < 150 && exited === null; i++)
                 await sleep(100);
-            await new Promise((r) => media.close(r));
-            media.closeAllConnections?.();
+            const closed = new Promise((r) => media.close(r));
+            media.closeAllConnections();
+            await closed;
             fs.rmSync(tmp, { recursive: true, force: true });
         },
     };

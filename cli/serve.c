@@ -35,6 +35,7 @@ int cmd_serve(int argc, char **argv) {
                                        {"fetch-private", no_argument, NULL, 'P'},
                                        {"fetch-max-bytes", required_argument, NULL, 'M'},
                                        {"fetch-timeout", required_argument, NULL, 'F'},
+                                       {"max-video-seconds", required_argument, NULL, 'V'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     srv_config cfg = {.db_url = DEFAULT_DB,
@@ -45,7 +46,8 @@ int cmd_serve(int argc, char **argv) {
                       .timeout_s = 30,
                       .log = stderr,
                       .snapshot_every_s = 600,
-                      .fetch_timeout_s = 10};
+                      .fetch_timeout_s = 10,
+                      .max_video_seconds = 3600};
     int fetch_max_set = 0;
     int no_snapshot = 0;
     char snap[4096];
@@ -85,11 +87,12 @@ int cmd_serve(int argc, char **argv) {
         case 'T':
         case 'M':
         case 'F':
+        case 'V':
             if (parse_count(optarg, &v)) {
                 fprintf(stderr, "tamis serve: --%s needs a positive number\n",
                         c == 't' ? "threads" : c == 'b' ? "max-body" : c == 'u' ? "max-upload"
                         : c == 'c' ? "max-connections" : c == 'M' ? "fetch-max-bytes"
-                        : c == 'F' ? "fetch-timeout" : "timeout");
+                        : c == 'F' ? "fetch-timeout" : c == 'V' ? "max-video-seconds" : "timeout");
                 return EXIT_USAGE;
             }
             if (c == 't')
@@ -104,6 +107,8 @@ int cmd_serve(int argc, char **argv) {
                 cfg.fetch_max_bytes = (size_t)v, fetch_max_set = 1;
             else if (c == 'F')
                 cfg.fetch_timeout_s = (unsigned)v;
+            else if (c == 'V')
+                cfg.max_video_seconds = v > 100000000 ? 100000000 : (unsigned)v;
             else
                 cfg.timeout_s = (unsigned)v;
             break;
@@ -118,6 +123,8 @@ int cmd_serve(int argc, char **argv) {
                    "  --threads N           request threads (default: cores)\n"
                    "  --max-body BYTES      JSON bodies (default 1 MiB)\n"
                    "  --max-upload BYTES    uploads (default 64 MiB)\n"
+                   "  --max-video-seconds S longest uploaded video hashed, at up to 60\n"
+                   "                        frames a second (default 3600)\n"
                    "  --max-connections N   (default 1024)\n"
                    "  --timeout SECONDS     idle connection timeout, and drain time (default 30)\n"
                    "  --variants            /m/match queries with rotations, mirrors, trimmed\n"

@@ -26,16 +26,36 @@ int hash_video_upload(req *r, int with_tmk, video_hash *out) {
         reply_error(r, 500, "out of memory");
         return -1;
     }
-    /* One thread: the request threads are the parallelism. */
-    tamis_vpdq_options o = {.seconds_per_hash = 1.0, .threads = 1};
+    /* One thread: the request threads are the parallelism. The decoder
+     * goes through every frame, so a video's length is its cost: bounded
+     * in frames (a stream's duration can lie), as many as the longest
+     * video allowed holds at 60 frames a second. */
+    uint64_t secs = srv_cfg(r)->max_video_seconds;
+    tamis_vpdq_options o = {.seconds_per_hash = 1.0, .threads = 1, .max_frames = secs * 60};
     tamis_status st = tamis_vpdq_hash_mem(v, r->upload, r->upload_len, &o);
     if (st != TAMIS_OK) {
         int code = st == TAMIS_ERR_NOMEM ? 500 : st == TAMIS_ERR_TOO_LARGE ? 413 : 400;
-        reply_error(r, code, "cannot hash the video: %s", tamis_vpdq_errmsg(v));
+        if (st == TAMIS_ERR_TOO_LARGE && strstr(tamis_vpdq_errmsg(v), "frames"))
+            reply_error(r, 413, "cannot hash the video: longer than --max-video-seconds %llu "
+                                "(%s; hash it with tamis hash and add its signals)",
+                        (unsigned long long)secs, tamis_vpdq_errmsg(v));
+        else
+            reply_error(r, code, "cannot hash the video: %s", tamis_vpdq_errmsg(v));
         tamis_vpdq_free(v);
         return -1;
     }
-    out->frames = tamis_vpdq_count(v);
+    /* an honest stream's length is its last frame's time */
+    size_t nf = tamis_vpdq_count(v);
+    double last = nf ? tamis_vpdq_frames(v)[nf - 1].timestamp : 0;
+    if (last > (double)secs) {
+        reply_error(r, 413,
+                    "cannot hash the video: longer than --max-video-seconds %llu (%.0f s; hash "
+                    "it with tamis hash and add its signals)",
+                    (unsigned long long)secs, last);
+        tamis_vpdq_free(v);
+        return -1;
+    }
+    out->frames = nf;
     size_t n = tamis_vpdq_to_signal(v, NULL, 0);
     out->vpdq = malloc(n + 1);
     if (out->vpdq)
@@ -48,11 +68,14 @@ int hash_video_upload(req *r, int with_tmk, video_hash *out) {
     if (with_tmk) {
         tamis_tmk *t;
         char err[256];
-        tamis_tmk_options to = {.threads = 1};
+        tamis_tmk_options to = {.threads = 1, .max_frames = secs * TAMIS_TMK_FPS};
         st = tamis_tmk_hash_mem(r->upload, r->upload_len, &to, &t, err, sizeof err);
         if (st != TAMIS_OK) {
-            reply_error(r, st == TAMIS_ERR_NOMEM ? 500 : 400, "cannot hash the video (TMK): %s",
-                        err);
+            reply_error(r,
+                        st == TAMIS_ERR_NOMEM       ? 500
+                        : st == TAMIS_ERR_TOO_LARGE ? 413
+                                                    : 400,
+                        "cannot hash the video (TMK): %s", err);
             video_hash_free(out);
             return -1;
         }

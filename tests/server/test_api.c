@@ -427,6 +427,29 @@ static void t_video(const char *db) {
 }
 TEST(api_video_upload_hash_add_and_match) { EACH_BACKEND(t_video(db)); }
 
+/* A video's length is its cost on a request thread: over
+ * --max-video-seconds it is refused (413), not hashed. */
+TEST(api_video_longer_than_the_limit_is_refused) {
+    char db[8300];
+    snprintf(db, sizeof db, "%s/vlimit.db", tmp_dir());
+    fixture f;
+    up(&f, db, "--max-video-seconds 5");
+    char ct[128], ct2[128];
+    size_t blen, blen2;
+    char *longer = video_body(2, 80, &blen, ct);   /* 8 s at 10 frames a second */
+    char *shorter = video_body(2, 50, &blen2, ct2); /* 5 s */
+    http_resp r;
+    ASSERT_EQ(http_do(f.srv.port, "POST", "/h/hash", f.matcher, ct, longer, blen, &r), 0);
+    ASSERT_EQ(r.status, 413);
+    ASSERT(strstr(r.body, "longer than --max-video-seconds 5") != NULL);
+    free(r.body);
+    ASSERT_EQ(http_do(f.srv.port, "POST", "/h/hash", f.matcher, ct2, shorter, blen2, &r), 0);
+    ASSERT_EQ(r.status, 200);
+    free(r.body);
+    free(longer), free(shorter);
+    down(&f);
+}
+
 /* Text and URLs: raw text is stored as its hashes; lookups by URL and by
  * raw text (an edited copy found by its near signal). */
 static char *qenc(const char *s) {

@@ -320,7 +320,7 @@ tamis_status tamis_review_decide(tamis_db *db, const tamis_clock *clock, const c
         memset(&c, 0, sizeof c);
         st = tamis_db_content_get(db, tamis__act_geti(doc, "content_id"), &c);
         if (st == TAMIS_OK) {
-            c.disabled_until = INT64_MAX / 2;
+            c.disabled_until = INT64_MAX; /* for ever, as HMA's disable_until_ts 0 */
             st = tamis_db_content_update(db, &c);
             tamis_content_clear(&c);
         }

@@ -6,6 +6,11 @@
 const EMPTY_POLL_MS = 15000;
 const COUNT_POLL_MS = 30000;
 const MAX_CLAIM_TRIES = 25;
+// A claim is a short lease renewed while the item is on screen, so that an
+// item a reviewer walked away from (another page, a closed tab) goes back
+// to the others within minutes, not a quarter of an hour.
+const CLAIM_LEASE_S = 300;
+const CLAIM_RENEW_MS = 240000;
 const ESCALATED_KEY = 'tamis.review.escalated';
 const REASONS_KEY = 'tamis.review.reasons';
 
@@ -60,6 +65,7 @@ function render(root, ctx) {
   let current = null;       // { d, bank, item } of the item on screen
   let view = null;          // the DOM pieces of the item on screen
   let pollTimer = 0;
+  let renewTimer = 0;
   const escalated = new Set(loadList(ESCALATED_KEY));
   const refused = new Set(); // ids whose claim failed during this visit
 
@@ -142,7 +148,7 @@ function render(root, ctx) {
         if (escalated.has(d.id) || heldByOther(d, now)) continue;
         if (tries++ >= MAX_CLAIM_TRIES) break;
         try {
-          claimed = await ctx.api('POST', `/a/review/${encodeURIComponent(d.id)}/claim`);
+          claimed = await ctx.api('POST', claimPath(d.id));
           if (!alive) return;
           if (!claimed || typeof claimed !== 'object') claimed = d;
           break;
@@ -262,8 +268,19 @@ function render(root, ctx) {
     return null;
   }
 
+  function claimPath(id) {
+    return `/a/review/${encodeURIComponent(id)}/claim?lease=${CLAIM_LEASE_S}`;
+  }
+
   function showItem(d, details) {
     clearTimeout(pollTimer);
+    clearInterval(renewTimer);
+    renewTimer = setInterval(() => {
+      if (alive && current && current.d && current.d.id === d.id)
+        ctx.api('POST', claimPath(d.id)).catch(() => {}); // lost: the decision will say so
+      else
+        clearInterval(renewTimer);
+    }, CLAIM_RENEW_MS);
     const { bank, item } = details;
     const media = mediaFrame(d);
     let revealed = false;
@@ -461,6 +478,7 @@ function render(root, ctx) {
   return () => {
     alive = false;
     clearTimeout(pollTimer);
+    clearInterval(renewTimer);
     clearTimeout(countTimer);
     document.removeEventListener('keydown', onKey);
   };

@@ -14,7 +14,10 @@
  *   3. look-alikes folded to Latin, before case folding, so that capitals
  *      and small letters each map to what they look like (Greek capital
  *      NU looks like N, small nu like v);
- *   4. case folding (utf8proc CASEFOLD; marks it produces stripped again);
+ *   4. case folding (utf8proc CASEFOLD; marks it produces stripped again),
+ *      then look-alikes folded again: a capital the table lacks may fold
+ *      to a small letter it has (Armenian OH to oh, which looks like o),
+ *      and normalising a normalised text must change nothing;
  *   5. per code point: format characters, apostrophes and tatweel
  *      dropped, Arabic
  *      variants unified, Arabic-Indic digits to ASCII; punctuation,
@@ -276,6 +279,7 @@ tamis_status tamis__text_normalise(const uint8_t *in, size_t len, unsigned flags
     free(nfkc);
     if (st != TAMIS_OK)
         return st;
+    folded_len = fold_homoglyphs(folded, folded_len);
     char *res = tamis__malloc(folded_len + 1);
     if (!res) {
         free(folded);

@@ -164,6 +164,16 @@ bench-hash: all $(B)/bench/hash
 bench-scan: all
 	TAMIS_BUILD=$(B) sh bench/scan.sh
 
+# Load and soak (issue 10): wrk for 10 minutes on a bank of 100 000 PDQ
+# hashes, lookups and 5 % writes, memory every 10 s (SOAK_SECONDS for a
+# shorter run); then slow clients and a connection flood against the
+# limits (bench/flood.py). See bench/soak.sh.
+.PHONY: soak
+soak: all
+	TAMIS_WITH_BENCH=1 scripts/install-deps
+	TAMIS_BUILD=$(B) sh bench/soak.sh
+	TAMIS_BUILD=$(B) python3 bench/flood.py
+
 # The FAISS anchor needs Debian's python3-faiss (installed here, as root).
 bench-index: all $(B)/bench/index
 	TAMIS_WITH_BENCH=1 scripts/install-deps

@@ -8,7 +8,9 @@
  * mutex serialises them (preservation is rare next to matching). Its
  * access callback learns who asks from the request being served.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,11 +62,24 @@ void h_preserve_put(req *r) {
         reply_error(r, 400, "Missing multipart/form-data file upload");
         return;
     }
+    /* whole days, whose seconds fit in 64 bits (days=9223372036854775807
+     * overflowed the multiplication) */
+    const char *days = arg(r, "days");
+    int64_t retention = 0;
+    if (days) {
+        char *end;
+        errno = 0;
+        long long d = strtoll(days, &end, 10);
+        if (end == days || *end || errno || d < 0 || d > INT64_MAX / 86400) {
+            reply_error(r, 400, "days must be a whole number from 0 to %lld",
+                        (long long)(INT64_MAX / 86400));
+            return;
+        }
+        retention = (int64_t)d * 86400;
+    }
     tamis_preserve_store *s = enter(r);
     if (!s)
         return;
-    const char *days = arg(r, "days");
-    int64_t retention = days ? (int64_t)strtoll(days, NULL, 10) * 86400 : 0;
     json_t *meta = json_pack("{s:s?,s:s?,s:s?}", "reason", arg(r, "reason"), "order",
                              arg(r, "order"), "decision", arg(r, "decision"));
     char *mj = meta ? json_dumps(meta, JSON_COMPACT) : NULL;

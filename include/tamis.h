@@ -387,7 +387,8 @@ TAMIS_API const char *tamis_vpdq_errmsg(const tamis_vpdq *v);
  * TAMIS_ERR_EMPTY (0 bytes), TAMIS_ERR_UNSUPPORTED (not a video, no video
  * stream, a codec FFmpeg lacks), TAMIS_ERR_CORRUPT (a damaged container,
  * or no frame decodes), TAMIS_ERR_TOO_LARGE (over max_pixels or
- * max_frames), TAMIS_ERR_IO. Frames that fail to decode mid-stream are
+ * max_frames, or asking FFmpeg for more memory than it allocates: 2 GiB
+ * in one block), TAMIS_ERR_IO. Frames that fail to decode mid-stream are
  * skipped, as FFmpeg skips them; on error the list is left empty. */
 TAMIS_API tamis_status tamis_vpdq_hash_file(tamis_vpdq *v, const char *path,
                                             const tamis_vpdq_options *opts);

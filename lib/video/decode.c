@@ -149,6 +149,18 @@ static int refuse_open(struct AVFormatContext *s, AVIOContext **pb, const char *
 
 /* ---- Opening ------------------------------------------------------------- */
 
+/* FFmpeg's ENOMEM while it reads the input. Its allocator refuses any
+ * block over av_max_alloc's limit (2 GiB by default), which a few hundred
+ * damaged bytes can ask for (a box claiming 2^31 entries): an input over a
+ * limit (TAMIS_ERR_TOO_LARGE, a service's 413), not a process out of
+ * memory (a 500). tamis's own allocations still fail with NOMEM. */
+static tamis_status ffmpeg_nomem(tamis__video *v, const char *what, int r) {
+    char buf[128];
+    return tamis__fail(&v->err, TAMIS_ERR_TOO_LARGE,
+                       "%s: %s (the input asks FFmpeg for more memory than it allocates)", what,
+                       why(v, r, buf, sizeof buf));
+}
+
 static tamis_status open_stream(tamis__video *v) {
     char buf[400];
     int r;
@@ -171,10 +183,11 @@ static tamis_status open_stream(tamis__video *v) {
     v->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     v->fmt->io_open = refuse_open;
     r = avformat_open_input(&v->fmt, NULL, ifmt, NULL);
-    if (r < 0) /* avformat_open_input freed the context */
-        return tamis__fail(&v->err, r == AVERROR(ENOMEM) ? TAMIS_ERR_NOMEM : TAMIS_ERR_CORRUPT,
-                           "cannot read the %s container: %s", ifmt->name,
-                           why(v, r, buf, sizeof buf));
+    if (r == AVERROR(ENOMEM)) /* avformat_open_input freed the context */
+        return ffmpeg_nomem(v, "cannot read the container", r);
+    if (r < 0)
+        return tamis__fail(&v->err, TAMIS_ERR_CORRUPT, "cannot read the %s container: %s",
+                           ifmt->name, why(v, r, buf, sizeof buf));
     v->info.container = v->fmt->iformat->name;
     r = avformat_find_stream_info(v->fmt, NULL);
     if (r < 0)
@@ -396,7 +409,7 @@ static tamis_status decode_one(tamis__video *v) {
             return TAMIS_DONE;
         }
         if (r == AVERROR(ENOMEM))
-            return tamis__fail(&v->err, TAMIS_ERR_NOMEM, "out of memory decoding");
+            return ffmpeg_nomem(v, "cannot decode", r);
         if (r != AVERROR(EAGAIN)) {
             /* A frame that failed to decode (frame threads report errors
              * here): note it and go on. */
@@ -410,7 +423,7 @@ static tamis_status decode_one(tamis__video *v) {
         }
         r = av_read_frame(v->fmt, v->pkt);
         if (r == AVERROR(ENOMEM))
-            return tamis__fail(&v->err, TAMIS_ERR_NOMEM, "out of memory reading");
+            return ffmpeg_nomem(v, "cannot read", r);
         if (r < 0) {
             /* The end, or a container damaged past reading: flush what the
              * decoder holds either way. */
@@ -427,7 +440,7 @@ static tamis_status decode_one(tamis__video *v) {
         r = avcodec_send_packet(v->dec, v->pkt);
         av_packet_unref(v->pkt);
         if (r == AVERROR(ENOMEM))
-            return tamis__fail(&v->err, TAMIS_ERR_NOMEM, "out of memory decoding");
+            return ffmpeg_nomem(v, "cannot decode", r);
         if (r < 0 && r != AVERROR(EAGAIN) && !v->bad_packets++)
             why(v, r, v->first_decode_error, sizeof v->first_decode_error);
     }

@@ -118,8 +118,11 @@ check test: all $(B)/tests/run $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
 # one after the other.
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS ?= -timeout=30 -rss_limit_mb=2048
+# UBSan stops at its first report (as ASan does), so that libFuzzer saves the
+# input: by default it would print the report and go on.
 FUZZ_CFLAGS = -std=gnu11 -g -O1 $(ARCH) -ffp-contract=off -D_GNU_SOURCE -DTAMIS_BUILDING -Iinclude $(PKG_CFLAGS) \
-              -fsanitize=fuzzer,address,undefined -fsanitize-coverage-ignorelist=fuzz/coverage-ignore.txt
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+              -fsanitize-coverage-ignorelist=fuzz/coverage-ignore.txt
 FZ := build-fuzz
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/obj/%.o)
 FUZZ_SRV_OBJ := $(patsubst %.c,$(FZ)/obj/%.o,$(wildcard server/*.c)) $(FZ)/obj/gen/web_assets.o

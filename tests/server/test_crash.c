@@ -703,7 +703,8 @@ static void import_trials(const char *db, const char *name, int n, size_t nrows,
             extra = (double)(splitmix(&rng) % 1000) / 1000.0 * start;
         } else {
             target = (size_t)(splitmix(&rng) % ((nrows - 1) / batch + 1)) * batch;
-            extra = (double)(splitmix(&rng) % 1000) / 1000.0 * batch_s * 1.1;
+            size_t left = nrows - target < batch ? nrows - target : batch;
+            extra = (double)(splitmix(&rng) % 1000) / 1000.0 * batch_s * (double)left / batch;
         }
         pid_t pid = import_start(db, bank, file, batch, log);
         counter c = {bank, 0};
@@ -750,11 +751,12 @@ static void import_trials(const char *db, const char *name, int n, size_t nrows,
                 name, ran, n, BUDGET_S);
     fprintf(stderr,
             "    %s: %d kills of imports of %zu rows (%.2f s each, %.2f s to start; batches of",
-            name, ran, nrows, full, start);
+            name, ran - finished, nrows, full, start);
     for (int i = 0; i < nbatches; i++)
         fprintf(stderr, " %u", batches[i]);
     fprintf(stderr,
-            "): %d left nothing, %zu whole batches kept in all, %d finished before the kill; "
+            "): %d left nothing, %zu whole batches kept in all; %d more trials finished before "
+            "their kill; "
             "every re-run completed to exactly %zu; rows kept/batch: %s\n",
             empty, batches_kept, finished, nrows, kept);
     free(rows);

@@ -36,6 +36,7 @@ int cmd_serve(int argc, char **argv) {
                                        {"fetch-max-bytes", required_argument, NULL, 'M'},
                                        {"fetch-timeout", required_argument, NULL, 'F'},
                                        {"max-video-seconds", required_argument, NULL, 'V'},
+                                       {"max-connections-per-ip", required_argument, NULL, 'I'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     srv_config cfg = {.db_url = DEFAULT_DB,
@@ -88,11 +89,13 @@ int cmd_serve(int argc, char **argv) {
         case 'M':
         case 'F':
         case 'V':
+        case 'I':
             if (parse_count(optarg, &v)) {
                 fprintf(stderr, "tamis serve: --%s needs a positive number\n",
                         c == 't' ? "threads" : c == 'b' ? "max-body" : c == 'u' ? "max-upload"
                         : c == 'c' ? "max-connections" : c == 'M' ? "fetch-max-bytes"
-                        : c == 'F' ? "fetch-timeout" : c == 'V' ? "max-video-seconds" : "timeout");
+                        : c == 'F' ? "fetch-timeout" : c == 'V' ? "max-video-seconds"
+                        : c == 'I' ? "max-connections-per-ip" : "timeout");
                 return EXIT_USAGE;
             }
             if (c == 't')
@@ -107,6 +110,8 @@ int cmd_serve(int argc, char **argv) {
                 cfg.fetch_max_bytes = (size_t)v, fetch_max_set = 1;
             else if (c == 'F')
                 cfg.fetch_timeout_s = (unsigned)v;
+            else if (c == 'I')
+                cfg.max_per_ip = (unsigned)v;
             else if (c == 'V')
                 cfg.max_video_seconds = v > 100000000 ? 100000000 : (unsigned)v;
             else
@@ -126,7 +131,10 @@ int cmd_serve(int argc, char **argv) {
                    "  --max-video-seconds S longest uploaded video hashed, at up to 60\n"
                    "                        frames a second (default 3600)\n"
                    "  --max-connections N   (default 1024)\n"
-                   "  --timeout SECONDS     idle connection timeout, and drain time (default 30)\n"
+                   "  --max-connections-per-ip N  from one address (default: a quarter of\n"
+                   "                        --max-connections; behind a proxy, raise it)\n"
+                   "  --timeout SECONDS     idle connection timeout, the most a request's\n"
+                   "                        headers may take, and drain time (default 30)\n"
                    "  --variants            /m/match queries with rotations, mirrors, trimmed\n"
                    "  --snapshot DIR        where to keep the matcher's snapshot, written at exit\n"
                    "                        and every 10 minutes, mapped at start (default for\n"

@@ -32,6 +32,7 @@ struct srv {
     tamis_webhook *webhook;
     pthread_t webhook_thread;
     tamis_preserve_store *preserve;
+    guard *guard; /* slow clients; NULL when embedded */
 };
 
 tamis_webhook *srv_webhook(req *r) { return r->s->webhook; }
@@ -432,6 +433,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &c->t0);
         c->r.s = s;
+        guard_headers_in(s->guard, conn);
         c->r.conn = conn;
         c->r.method = method;
         c->r.path = url;
@@ -483,7 +485,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-    (void)cls, (void)conn, (void)toe;
+    (void)toe;
+    srv *s = cls;
+    guard_answered(s->guard, conn); /* the next request's headers: from now */
     conn_state *c = *con_cls;
     if (!c)
         return;
@@ -528,6 +532,7 @@ static void *sync_loop(void *p) {
             saved_seq = tamis_matcher_seq(s->matcher);
             saved_at = time(NULL);
         }
+        guard_reap(s->guard);
         struct timespec ts = {0, 200 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
@@ -702,19 +707,27 @@ int srv_run(const srv_config *cfg) {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     flags |= cfg->thread_per_connection ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL
                                         : MHD_USE_EPOLL;
-    s->daemon = MHD_start_daemon(
+    /* One address gets a quarter of the connections by default: a client
+     * (or a proxy: raise it) cannot take them all. */
+    unsigned per_ip = cfg->max_per_ip ? cfg->max_per_ip : cfg->max_connections / 4;
+    if (per_ip < 1)
+        per_ip = 1;
+    s->guard = guard_create(cfg->timeout_s);
+    s->daemon = !s->guard ? NULL : MHD_start_daemon(
         flags, 0, NULL, NULL,
         on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_LIMIT,
         cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, guard_notify, s->guard,
         /* the pool's size last, so that a thread per connection ends here */
         cfg->thread_per_connection ? MHD_OPTION_END : MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)threads, MHD_OPTION_END);
     if (!s->daemon) {
         fprintf(stderr, "tamis serve: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
         pthread_sigmask(SIG_SETMASK, &unblocked, NULL);
+        guard_free(s->guard);
         tamis_webhook_close(s->webhook);
         tamis_preserve_close(s->preserve);
         tamis_matcher_free(s->matcher);
@@ -751,6 +764,7 @@ int srv_run(const srv_config *cfg) {
     s->stopping = 1;
     pthread_join(s->sync_thread, NULL);
     pthread_join(s->webhook_thread, NULL);
+    guard_free(s->guard);
     tamis_webhook_close(s->webhook);
     tamis_preserve_close(s->preserve);
     tamis_matcher_sync(s->matcher, NULL);

@@ -24,6 +24,7 @@ typedef struct srv_config {
     size_t max_body;          /* JSON bodies */
     size_t max_upload;        /* media uploads */
     unsigned max_connections;
+    unsigned max_per_ip;      /* connections from one address (0: max_connections / 4) */
     unsigned timeout_s;       /* per connection, idle */
     int threads;              /* 0 = cores */
     int use_variants;         /* query with the variant hashes too */
@@ -113,6 +114,22 @@ tamis_db *srv_db(req *r);
 tamis_hasher *srv_hasher(req *r, int variants);
 tamis_matcher *srv_matcher(req *r);
 const srv_config *srv_cfg(req *r);
+
+/* Slow clients (guard.c): a request's headers must be in within the
+ * timeout of the connection's start or of the previous answer. */
+typedef struct guard guard;
+guard *guard_create(unsigned timeout_s);
+void guard_free(guard *g);
+struct MHD_Connection;
+#ifdef MHD_VERSION
+/* MHD's MHD_OPTION_NOTIFY_CONNECTION callback, with the guard as cls. */
+void guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                  enum MHD_ConnectionNotificationCode code);
+#endif
+void guard_headers_in(guard *g, struct MHD_Connection *conn);
+void guard_answered(guard *g, struct MHD_Connection *conn);
+/* Shuts down the connections past their deadline; how many. */
+unsigned guard_reap(guard *g);
 
 /* Answers. */
 void reply_json(req *r, int status, json_t *j);   /* takes j */

@@ -361,12 +361,23 @@ tamis_status tamis_vpdq_hash_mem(tamis_vpdq *v, const void *data, size_t len,
 
 /* ---- Text format ---------------------------------------------------------- */
 
-/* One line as vpdqio.cpp writes it: frame,quality,hash,timestamp with
- * std::fixed and 3 decimals (printf's %.3f). */
+/* A timestamp as vpdqio.cpp writes it (std::fixed, 3 decimals: %.3f), or
+ * from 10^15 s on, where that runs to dozens of digits that the readers'
+ * 63-character field refuses (a frame read from 62 digits wrote back as
+ * 66), exactly and shortly (%.17g), which they take back. */
+static void format_timestamp(double t, char out[32]) {
+    if (t < 1e15)
+        snprintf(out, 32, "%.3f", t);
+    else
+        snprintf(out, 32, "%.17g", t);
+}
+
+/* One line as vpdqio.cpp writes it: frame,quality,hash,timestamp. */
 static int format_line(const tamis_vpdq_frame *f, char *out, size_t cap) {
-    char hex[TAMIS_PDQ_HEX_LEN + 1];
+    char hex[TAMIS_PDQ_HEX_LEN + 1], ts[32];
     tamis_pdq_to_hex(&f->pdq, hex);
-    return snprintf(out, cap, "%d,%d,%s,%.3f\n", f->frame, f->quality, hex, f->timestamp);
+    format_timestamp(f->timestamp, ts);
+    return snprintf(out, cap, "%d,%d,%s,%s\n", f->frame, f->quality, hex, ts);
 }
 
 size_t tamis_vpdq_to_text(const tamis_vpdq *v, char *buf, size_t cap) {
@@ -473,7 +484,8 @@ tamis_status tamis_vpdq_from_text(tamis_vpdq *v, const char *text, size_t len) {
 /* ---- HMA's signal form ---------------------------------------------------- */
 
 tamis_status tamis_vpdq_add_frame(tamis_vpdq *v, const tamis_vpdq_frame *f) {
-    if (!v || !f || f->quality < 0 || f->quality > 100 || !(f->timestamp >= 0))
+    if (!v || !f || f->quality < 0 || f->quality > 100 || !(f->timestamp >= 0) ||
+        !isfinite(f->timestamp))
         return TAMIS_ERR_INVALID;
     return push_frame(v, f);
 }
@@ -486,10 +498,11 @@ size_t tamis_vpdq_to_signal(const tamis_vpdq *v, char *buf, size_t cap) {
         if (i == v->n) {
             n = snprintf(item, sizeof item, "]");
         } else {
-            char hex[TAMIS_PDQ_HEX_LEN + 1];
+            char hex[TAMIS_PDQ_HEX_LEN + 1], ts[32];
             tamis_pdq_to_hex(&v->frames[i].pdq, hex);
-            n = snprintf(item, sizeof item, "%s\"%s,%d,%.3f\"", i ? "," : "[", hex,
-                         v->frames[i].quality, v->frames[i].timestamp);
+            format_timestamp(v->frames[i].timestamp, ts);
+            n = snprintf(item, sizeof item, "%s\"%s,%d,%s\"", i ? "," : "[", hex,
+                         v->frames[i].quality, ts);
         }
         if (buf && total + (size_t)n < cap)
             memcpy(buf + total, item, (size_t)n + 1);

@@ -588,35 +588,6 @@ void h_webhook_retry(req *r) {
 
 /* ---- Lists for the web UI ----------------------------------------------------------- */
 
-/* A query argument as a count in 1..max (def when absent); -1 and a 400
- * reply when it is not one. */
-static long arg_count(req *r, const char *name, long def, long max) {
-    const char *v = arg(r, name);
-    if (!v)
-        return def;
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*v == 0 || *end || n < 1 || n > max) {
-        reply_error(r, 400, "%s must be a number from 1 to %ld", name, max);
-        return -1;
-    }
-    return n;
-}
-
-/* Same for an id, 0 or more (0 when absent). */
-static int64_t arg_id(req *r, const char *name) {
-    const char *v = arg(r, name);
-    if (!v)
-        return 0;
-    char *end;
-    long long n = strtoll(v, &end, 10);
-    if (*v == 0 || *end || n < 0) {
-        reply_error(r, 400, "%s must be an id", name);
-        return -1;
-    }
-    return (int64_t)n;
-}
-
 void h_me(req *r) {
     reply_json(r, 200, json_pack("{s:s,s:s}", "role", srv_role_names[r->role], "who", r->who));
 }

@@ -342,18 +342,10 @@ static int add_listed(void *ctx, const tamis_content *c) {
 
 /* A page of a bank's items, by id, for browsing (the web UI). */
 void h_content_list(req *r) {
-    const char *a = arg(r, "after"), *l = arg(r, "limit");
-    char *end;
-    long long after = a ? strtoll(a, &end, 10) : 0;
-    if (a && (*a == 0 || *end || after < 0)) {
-        reply_error(r, 400, "after must be an item id");
+    long limit = arg_count(r, "limit", 100, 500);
+    int64_t after = limit > 0 ? arg_id(r, "after") : -1;
+    if (limit < 0 || after < 0)
         return;
-    }
-    long limit = l ? strtol(l, &end, 10) : 100;
-    if (l && (*l == 0 || *end || limit < 1 || limit > 500)) {
-        reply_error(r, 400, "limit must be a number from 1 to 500");
-        return;
-    }
     tamis_db *db = srv_db(r);
     if (!db) {
         reply_error(r, 503, "database unavailable");

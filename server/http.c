@@ -237,6 +237,35 @@ const char *arg(req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* A query argument as a count in 1..max (def when absent); -1 and a 400
+ * reply when it is not one. */
+long arg_count(req *r, const char *name, long def, long max) {
+    const char *v = arg(r, name);
+    if (!v)
+        return def;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*v == 0 || *end || n < 1 || n > max) {
+        reply_error(r, 400, "%s must be a number from 1 to %ld", name, max);
+        return -1;
+    }
+    return n;
+}
+
+/* Same for an id, 0 or more (0 when absent). */
+int64_t arg_id(req *r, const char *name) {
+    const char *v = arg(r, name);
+    if (!v)
+        return 0;
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (*v == 0 || *end || n < 0) {
+        reply_error(r, 400, "%s must be an id", name);
+        return -1;
+    }
+    return (int64_t)n;
+}
+
 json_t *body_json(req *r) {
     json_error_t e;
     json_t *j = r->body_len ? json_loadb((const char *)r->body, r->body_len, 0, &e) : NULL;

@@ -141,6 +141,10 @@ void reply_status(req *r, tamis_status st, const char *what);
 
 /* A query-string argument, or NULL. */
 const char *arg(req *r, const char *name);
+/* The argument as a count in 1..max (def when absent), or an id >= 0 (0
+ * when absent); -1 and a 400 reply when it is not one. */
+long arg_count(req *r, const char *name, long def, long max);
+int64_t arg_id(req *r, const char *name);
 /* The body parsed as JSON (NULL and a 400 reply when it is not). */
 json_t *body_json(req *r);
 

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "../test.h"
 #include "client.h"
 
@@ -241,4 +243,16 @@ void media_server_stop(media_server *m) {
     m->stop = 1;
     pthread_join(m->thread, NULL);
     close(m->fd);
+}
+
+int http_json(int port, const char *method, const char *path, const char *token,
+              const char *json, json_t **out) {
+    http_resp r;
+    ASSERT_EQ(http_do(port, method, path, token, json ? "application/json" : NULL, json,
+                      json ? strlen(json) : 0, &r),
+              0);
+    if (out)
+        *out = json_loads(r.body, 0, NULL);
+    free(r.body);
+    return r.status;
 }

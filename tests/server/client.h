@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 typedef struct {
     int status;
     char *body; /* NUL-terminated; free it */
@@ -18,6 +20,12 @@ typedef struct {
  * Returns 0, or -1 if the connection failed. */
 int http_do(int port, const char *method, const char *path, const char *token,
             const char *content_type, const void *body, size_t len, http_resp *out);
+
+/* Sends a request with an optional JSON body (the request must go
+ * through: the test fails otherwise); *out (may be NULL) gets the answer
+ * parsed as JSON (NULL if it is not). Returns the status. */
+int http_json(int port, const char *method, const char *path, const char *token,
+              const char *json, json_t **out);
 
 /* A multipart/form-data body with one file field; free the result. */
 char *multipart(const char *field, const char *filename, const void *data, size_t len,

@@ -13,18 +13,6 @@
 #include "client.h"
 #include "tamis.h"
 
-static int call(int port, const char *method, const char *path, const char *tok,
-                const char *json, json_t **out) {
-    http_resp r;
-    ASSERT_EQ(http_do(port, method, path, tok, json ? "application/json" : NULL, json,
-                      json ? strlen(json) : 0, &r),
-              0);
-    if (out)
-        *out = json_loads(r.body, 0, NULL);
-    free(r.body);
-    return r.status;
-}
-
 static void t_act(const char *db) {
     char *admin = make_token(db, "admin"), *rev = make_token(db, "reviewer"),
          *match = make_token(db, "matcher");
@@ -38,15 +26,15 @@ static void t_act(const char *db) {
              "\"issued_at\":1767225600,\"locators\":[\"https://p.example/v/1\"],"
              "\"reasons\":\"Art 2(7)(c)\",\"redress\":\"court of The Hague\"}",
              (int)getpid());
-    ASSERT_EQ(call(s.port, "POST", "/a/orders", match, body, NULL), 403);
-    ASSERT_EQ(call(s.port, "POST", "/a/orders", rev, body, &j), 201);
+    ASSERT_EQ(http_json(s.port, "POST", "/a/orders", match, body, NULL), 403);
+    ASSERT_EQ(http_json(s.port, "POST", "/a/orders", rev, body, &j), 201);
     long long oid = json_integer_value(json_object_get(j, "id"));
     ASSERT_STR_EQ(json_string_value(json_object_get(j, "state")), "received");
     double recv = json_real_value(json_object_get(j, "received_at"));
     ASSERT(json_real_value(json_object_get(j, "deadline")) - recv == 3600.0);
     json_decref(j);
-    ASSERT_EQ(call(s.port, "POST", "/a/orders", rev, "{\"authority\":\"x\"}", NULL), 400);
-    ASSERT_EQ(call(s.port, "GET", "/a/orders/due?within=7200", rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "POST", "/a/orders", rev, "{\"authority\":\"x\"}", NULL), 400);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/orders/due?within=7200", rev, NULL, &j), 200);
     int listed = 0;
     for (size_t i = 0; i < json_array_size(json_object_get(j, "orders")); i++)
         listed |= json_integer_value(json_object_get(
@@ -54,17 +42,17 @@ static void t_act(const char *db) {
     ASSERT(listed);
     json_decref(j);
     snprintf(path, sizeof path, "/a/orders/%lld/step", oid);
-    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"to\":\"sideways\"}", NULL), 400);
-    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"to\":\"executed\"}", &j), 200);
+    ASSERT_EQ(http_json(s.port, "POST", path, rev, "{\"to\":\"sideways\"}", NULL), 400);
+    ASSERT_EQ(http_json(s.port, "POST", path, rev, "{\"to\":\"executed\"}", &j), 200);
     ASSERT_STR_EQ(json_string_value(json_object_get(j, "state")), "executed");
     ASSERT(json_is_true(json_object_get(j, "on_time")));
     json_decref(j);
-    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"to\":\"executed\"}", NULL), 400);
+    ASSERT_EQ(http_json(s.port, "POST", path, rev, "{\"to\":\"executed\"}", NULL), 400);
     snprintf(path, sizeof path, "/a/orders/%lld/confirmation", oid);
-    ASSERT_EQ(call(s.port, "GET", path, rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", path, rev, NULL, &j), 200);
     ASSERT(json_is_true(json_object_get(j, "within_one_hour")));
     json_decref(j);
-    ASSERT_EQ(call(s.port, "GET", "/a/orders/999999999", rev, NULL, NULL), 404);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/orders/999999999", rev, NULL, NULL), 404);
     /* time to removal in the metrics */
     http_resp mr;
     ASSERT_EQ(http_do(s.port, "GET", "/metrics", match, NULL, NULL, 0, &mr), 0);
@@ -94,48 +82,48 @@ static void t_act(const char *db) {
     int64_t did;
     ASSERT_OK(tamis_decision_record(h, NULL, "matcher", &d, &did, NULL));
     tamis_db_close(h);
-    ASSERT_EQ(call(s.port, "GET", "/a/review", rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/review", rev, NULL, &j), 200);
     ASSERT_GE(json_array_size(json_object_get(j, "pending")), 1);
     json_decref(j);
     snprintf(path, sizeof path, "/a/review/%lld/claim", (long long)did);
-    ASSERT_EQ(call(s.port, "POST", path, rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "POST", path, rev, NULL, &j), 200);
     ASSERT(strncmp(json_string_value(json_object_get(j, "claimed_by")), "reviewer#", 9) == 0);
     json_decref(j);
-    ASSERT_EQ(call(s.port, "POST", path, admin, NULL, NULL), 409); /* another holds it */
+    ASSERT_EQ(http_json(s.port, "POST", path, admin, NULL, NULL), 409); /* another holds it */
     snprintf(path, sizeof path, "/a/review/%lld/decide", (long long)did);
-    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"action\":\"remove\"}", NULL), 400); /* reason */
-    ASSERT_EQ(call(s.port, "POST", path, rev,
+    ASSERT_EQ(http_json(s.port, "POST", path, rev, "{\"action\":\"remove\"}", NULL), 400); /* reason */
+    ASSERT_EQ(http_json(s.port, "POST", path, rev,
                    "{\"action\":\"remove\",\"reason\":\"same video as the bank's\"}", &j),
               200);
     ASSERT_STR_EQ(json_string_value(json_object_get(j, "action")), "remove");
     ASSERT(!json_is_true(json_object_get(j, "automated_decision")));
     json_decref(j);
     snprintf(path, sizeof path, "/a/decisions/%lld/statement", (long long)did);
-    ASSERT_EQ(call(s.port, "GET", path, rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", path, rev, NULL, &j), 200);
     /* unique per statement: the content's id and the decision's */
     ASSERT_STR_EQ(json_string_value(json_object_get(j, "puid")),
                   fmt("upload-1-%lld", (long long)did));
     ASSERT_STR_EQ(json_string_value(json_object_get(j, "automated_decision")),
                   "AUTOMATED_DECISION_NOT_AUTOMATED");
     json_decref(j);
-    ASSERT_EQ(call(s.port, "GET", "/a/statements", rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/statements", rev, NULL, &j), 200);
     ASSERT_GE(json_integer_value(json_object_get(j, "count")), 1);
     ASSERT(json_is_array(json_object_get(json_object_get(j, "batch"), "statements")));
     json_decref(j);
     /* a complaint against it, upheld */
     snprintf(body, sizeof body, "{\"decision_id\":%lld,\"grounds\":\"satire\"}", (long long)did);
-    ASSERT_EQ(call(s.port, "POST", "/a/complaints", match, body, &j), 201);
+    ASSERT_EQ(http_json(s.port, "POST", "/a/complaints", match, body, &j), 201);
     long long cid = json_integer_value(json_object_get(j, "id"));
     ASSERT_STR_EQ(json_string_value(json_object_get(j, "state")), "open");
     json_decref(j);
     snprintf(path, sizeof path, "/a/complaints/%lld/answer", cid);
-    ASSERT_EQ(call(s.port, "POST", path, match, "{\"upheld\":true,\"answer\":\"x\"}", NULL), 403);
-    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"upheld\":true,\"answer\":\"satire indeed\"}", &j),
+    ASSERT_EQ(http_json(s.port, "POST", path, match, "{\"upheld\":true,\"answer\":\"x\"}", NULL), 403);
+    ASSERT_EQ(http_json(s.port, "POST", path, rev, "{\"upheld\":true,\"answer\":\"satire indeed\"}", &j),
               200);
     ASSERT(json_is_true(json_object_get(j, "reinstated")));
     json_decref(j);
     /* a notice from a trusted flagger: the contact never comes back */
-    ASSERT_EQ(call(s.port, "POST", "/a/notices", match,
+    ASSERT_EQ(http_json(s.port, "POST", "/a/notices", match,
                    "{\"puid\":\"post-3\",\"explanation\":\"recruitment video\","
                    "\"trusted_flagger\":true,\"notifier\":\"tf@example.org\"}",
                    &j),
@@ -144,14 +132,14 @@ static void t_act(const char *db) {
     ASSERT(json_object_get(j, "notifier") == NULL);
     json_decref(j);
     snprintf(path, sizeof path, "/a/notices/%lld/decide", nid);
-    ASSERT_EQ(call(s.port, "POST", path, rev,
+    ASSERT_EQ(http_json(s.port, "POST", path, rev,
                    "{\"action\":\"disable\",\"reason\":\"recruitment material\"}", &j),
               200);
     ASSERT(strstr(json_string_value(json_object_get(j, "outcome")), "disabled") != NULL);
     json_decref(j);
     /* the audit log: admins only, intact, and it holds all of the above */
-    ASSERT_EQ(call(s.port, "GET", "/a/audit/verify", rev, NULL, NULL), 403);
-    ASSERT_EQ(call(s.port, "GET", "/a/audit/verify", admin, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/audit/verify", rev, NULL, NULL), 403);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/audit/verify", admin, NULL, &j), 200);
     ASSERT(json_is_true(json_object_get(j, "intact")));
     ASSERT_GE(json_integer_value(json_object_get(j, "entries")), 8);
     json_decref(j);
@@ -192,7 +180,7 @@ TEST(api_match_acts_and_announces_by_webhook) {
     server_proc s;
     server_start(&s, db, args);
     json_t *j;
-    ASSERT_EQ(call(s.port, "POST", "/c/banks", cur,
+    ASSERT_EQ(http_json(s.port, "POST", "/c/banks", cur,
                    "{\"name\":\"TRUSTED\",\"policy\":{\"trusted\":true,\"auto\":{\"pdq\":10,"
                    "\"md5\":0,\"sha256\":0}}}",
                    NULL),
@@ -229,9 +217,9 @@ TEST(api_match_acts_and_announces_by_webhook) {
     ASSERT_GE(rx.served, 1); /* delivered */
     int delivered = 0;
     for (int i = 0; i < 50 && !delivered; i++) {
-        ASSERT_EQ(call(s.port, "GET", "/a/webhooks?state=delivered", match, NULL, NULL), 403);
+        ASSERT_EQ(http_json(s.port, "GET", "/a/webhooks?state=delivered", match, NULL, NULL), 403);
         char *rev = make_token(db, "reviewer");
-        ASSERT_EQ(call(s.port, "GET", "/a/webhooks?state=delivered", rev, NULL, &j), 200);
+        ASSERT_EQ(http_json(s.port, "GET", "/a/webhooks?state=delivered", rev, NULL, &j), 200);
         free(rev);
         json_t *e = json_array_get(json_object_get(j, "events"), 0);
         delivered = e && strcmp(json_string_value(json_object_get(e, "type")),
@@ -285,26 +273,26 @@ TEST(api_preserve_and_report) {
     ASSERT_EQ(r.status, 201);
     free(r.body);
     json_t *j;
-    ASSERT_EQ(call(s.port, "GET", "/a/preserve", rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/preserve", rev, NULL, &j), 200);
     ASSERT_EQ(json_array_size(json_object_get(j, "items")), 1);
     json_decref(j);
-    ASSERT_EQ(call(s.port, "GET", "/a/preserve/upload-9", rev, NULL, NULL), 403);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/preserve/upload-9", rev, NULL, NULL), 403);
     ASSERT_EQ(http_do(s.port, "GET", "/a/preserve/upload-9", admin, NULL, NULL, 0, &r), 0);
     ASSERT_EQ(r.status, 200);
     ASSERT_EQ(r.len, sizeof media - 1);
     ASSERT(memcmp(r.body, media, r.len) == 0);
     free(r.body);
-    ASSERT_EQ(call(s.port, "POST", "/a/preserve/upload-9/hold", cur,
+    ASSERT_EQ(http_json(s.port, "POST", "/a/preserve/upload-9/hold", cur,
                    "{\"reason\":\"criminal proceedings\"}", &j),
               200);
     ASSERT(json_is_true(json_object_get(j, "legal_hold")));
     json_decref(j);
-    ASSERT_EQ(call(s.port, "POST", "/a/preserve/nothing/hold", cur, "{\"reason\":\"x\"}", NULL), 404);
-    ASSERT_EQ(call(s.port, "POST", "/a/preserve/purge", admin, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "POST", "/a/preserve/nothing/hold", cur, "{\"reason\":\"x\"}", NULL), 404);
+    ASSERT_EQ(http_json(s.port, "POST", "/a/preserve/purge", admin, NULL, &j), 200);
     ASSERT_EQ(json_integer_value(json_object_get(j, "removed")), 0); /* not expired */
     json_decref(j);
     /* the report: JSON and HTML */
-    ASSERT_EQ(call(s.port, "GET", "/a/report?from=1767225600&to=1798761600", rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/report?from=1767225600&to=1798761600", rev, NULL, &j), 200);
     ASSERT(json_is_object(j));
     json_decref(j);
     ASSERT_EQ(http_do(s.port, "GET", "/a/report?from=1767225600&to=1798761600&format=html", rev, NULL,
@@ -313,7 +301,7 @@ TEST(api_preserve_and_report) {
     ASSERT_EQ(r.status, 200);
     ASSERT(strstr(r.body, "<svg") != NULL);
     free(r.body);
-    ASSERT_EQ(call(s.port, "GET", "/a/report", rev, NULL, NULL), 422);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/report", rev, NULL, NULL), 422);
     ASSERT_EQ(server_stop(&s), 0);
     /* every access audited: put, read, hold */
     char e2[256];
@@ -372,7 +360,7 @@ TEST(api_order_deadline_alerts_by_webhook) {
     int near = 0, late = 0;
     for (int i = 0; i < 100 && !(near && late); i++) {
         json_t *j;
-        ASSERT_EQ(call(s.port, "GET", "/a/webhooks?state=delivered", rev, NULL, &j), 200);
+        ASSERT_EQ(http_json(s.port, "GET", "/a/webhooks?state=delivered", rev, NULL, &j), 200);
         json_t *ev = json_object_get(j, "events");
         for (size_t k = 0; k < json_array_size(ev); k++) {
             const char *t = json_string_value(json_object_get(json_array_get(ev, k), "type"));

@@ -18,18 +18,6 @@
 #include "client.h"
 #include "tamis.h"
 
-static int call(int port, const char *method, const char *path, const char *tok,
-                const char *json, json_t **out) {
-    http_resp r;
-    ASSERT_EQ(http_do(port, method, path, tok, json ? "application/json" : NULL, json,
-                      json ? strlen(json) : 0, &r),
-              0);
-    if (out)
-        *out = json_loads(r.body, 0, NULL);
-    free(r.body);
-    return r.status;
-}
-
 /* The header's value in a response's header block (case as sent), or NULL. */
 static const char *header(const http_resp *r, const char *name) {
     static char val[1024];
@@ -141,11 +129,11 @@ static void t_lists(const char *db) {
     json_t *j;
     char bank[64], path[512], body[1024];
     /* who am I */
-    ASSERT_EQ(call(s.port, "GET", "/a/me", NULL, NULL, NULL), 401);
-    ASSERT_EQ(call(s.port, "GET", "/a/me", "not-a-token", NULL, NULL), 401);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/me", NULL, NULL, NULL), 401);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/me", "not-a-token", NULL, NULL), 401);
     const char *toks[] = {mat, rev, cur, adm}, *roles[] = {"matcher", "reviewer", "curator", "admin"};
     for (int i = 0; i < 4; i++) {
-        ASSERT_EQ(call(s.port, "GET", "/a/me", toks[i], NULL, &j), 200);
+        ASSERT_EQ(http_json(s.port, "GET", "/a/me", toks[i], NULL, &j), 200);
         ASSERT_STR_EQ(json_string_value(json_object_get(j, "role")), roles[i]);
         const char *who = json_string_value(json_object_get(j, "who"));
         ASSERT(who && strncmp(who, roles[i], strlen(roles[i])) == 0);
@@ -156,7 +144,7 @@ static void t_lists(const char *db) {
     snprintf(bank, sizeof bank, "UI_%d", (int)getpid());
     snprintf(body, sizeof body, "{\"name\":\"%s\",\"policy\":{\"review\":{\"pdq\":31,\"md5\":0,"
              "\"sha256\":0}}}", bank);
-    ASSERT_EQ(call(s.port, "POST", "/c/banks", cur, body, NULL), 201);
+    ASSERT_EQ(http_json(s.port, "POST", "/c/banks", cur, body, NULL), 201);
     size_t len, blen;
     unsigned char *img = read_file(fmt("%s/samples/palapeli-data-002.jpg", repo_dir()), &len);
     char ct[128];
@@ -202,8 +190,8 @@ static void t_lists(const char *db) {
     free(r.body);
     /* the decisions log: the one decision, pending, with its media_url */
     snprintf(path, sizeof path, "/a/decisions?bank=%s", bank);
-    ASSERT_EQ(call(s.port, "GET", path, mat, NULL, NULL), 403);
-    ASSERT_EQ(call(s.port, "GET", path, rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", path, mat, NULL, NULL), 403);
+    ASSERT_EQ(http_json(s.port, "GET", path, rev, NULL, &j), 200);
     json_t *ds = json_object_get(j, "decisions");
     ASSERT_EQ(json_array_size(ds), 1);
     json_t *d = json_array_get(ds, 0);
@@ -216,36 +204,36 @@ static void t_lists(const char *db) {
     json_decref(j);
     /* decided by a reviewer: it moves from pending to decided */
     snprintf(path, sizeof path, "/a/review/%lld/claim", (long long)did);
-    ASSERT_EQ(call(s.port, "POST", path, rev, NULL, NULL), 200);
+    ASSERT_EQ(http_json(s.port, "POST", path, rev, NULL, NULL), 200);
     snprintf(path, sizeof path, "/a/review/%lld/decide", (long long)did);
-    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"action\":\"remove\",\"reason\":\"same image\"}",
+    ASSERT_EQ(http_json(s.port, "POST", path, rev, "{\"action\":\"remove\",\"reason\":\"same image\"}",
                    NULL),
               200);
     snprintf(path, sizeof path, "/a/decisions?bank=%s&state=pending", bank);
-    ASSERT_EQ(call(s.port, "GET", path, rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", path, rev, NULL, &j), 200);
     ASSERT_EQ(json_array_size(json_object_get(j, "decisions")), 0);
     json_decref(j);
     snprintf(path, sizeof path, "/a/decisions?bank=%s&state=decided&action=remove", bank);
-    ASSERT_EQ(call(s.port, "GET", path, rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", path, rev, NULL, &j), 200);
     d = json_array_get(json_object_get(j, "decisions"), 0);
     ASSERT_EQ(json_integer_value(json_object_get(d, "id")), did);
     ASSERT_STR_EQ(json_string_value(json_object_get(d, "reason")), "same image");
     json_decref(j);
     snprintf(path, sizeof path, "/a/decisions?bank=%s&action=keep", bank);
-    ASSERT_EQ(call(s.port, "GET", path, rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", path, rev, NULL, &j), 200);
     ASSERT_EQ(json_array_size(json_object_get(j, "decisions")), 0);
     json_decref(j);
     snprintf(path, sizeof path, "/a/decisions?bank=%s&before=%lld", bank, (long long)did);
-    ASSERT_EQ(call(s.port, "GET", path, rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", path, rev, NULL, &j), 200);
     ASSERT_EQ(json_array_size(json_object_get(j, "decisions")), 0);
     json_decref(j);
-    ASSERT_EQ(call(s.port, "GET", "/a/decisions?limit=0", rev, NULL, NULL), 400);
-    ASSERT_EQ(call(s.port, "GET", "/a/decisions?limit=501", rev, NULL, NULL), 400);
-    ASSERT_EQ(call(s.port, "GET", "/a/decisions?state=maybe", rev, NULL, NULL), 400);
-    ASSERT_EQ(call(s.port, "GET", "/a/decisions?action=smite", rev, NULL, NULL), 400);
-    ASSERT_EQ(call(s.port, "GET", "/a/decisions?before=x", rev, NULL, NULL), 400);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/decisions?limit=0", rev, NULL, NULL), 400);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/decisions?limit=501", rev, NULL, NULL), 400);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/decisions?state=maybe", rev, NULL, NULL), 400);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/decisions?action=smite", rev, NULL, NULL), 400);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/decisions?before=x", rev, NULL, NULL), 400);
     /* newest first, at most limit */
-    ASSERT_EQ(call(s.port, "GET", "/a/decisions?limit=1", rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/decisions?limit=1", rev, NULL, &j), 200);
     ASSERT_EQ(json_array_size(json_object_get(j, "decisions")), 1);
     json_decref(j);
     /* orders: newest first with the server's time, filtered by state */
@@ -256,14 +244,14 @@ static void t_lists(const char *db) {
                  "\"issued_at\":1767225600,\"locators\":[\"https://p.example/v/%d\"],"
                  "\"reasons\":\"Art 2(7)(c)\",\"redress\":\"court\"}",
                  (int)getpid(), i, i);
-        ASSERT_EQ(call(s.port, "POST", "/a/orders", rev, body, &j), 201);
+        ASSERT_EQ(http_json(s.port, "POST", "/a/orders", rev, body, &j), 201);
         oid[i] = json_integer_value(json_object_get(j, "id"));
         json_decref(j);
     }
     snprintf(path, sizeof path, "/a/orders/%lld/step", (long long)oid[0]);
-    ASSERT_EQ(call(s.port, "POST", path, rev, "{\"to\":\"executed\"}", NULL), 200);
-    ASSERT_EQ(call(s.port, "GET", "/a/orders", mat, NULL, NULL), 403);
-    ASSERT_EQ(call(s.port, "GET", "/a/orders", rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "POST", path, rev, "{\"to\":\"executed\"}", NULL), 200);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/orders", mat, NULL, NULL), 403);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/orders", rev, NULL, &j), 200);
     double now = json_real_value(json_object_get(j, "now"));
     ASSERT(now > 1.7e9 && fabs(now - (double)time(NULL)) < 60);
     json_t *os = json_object_get(j, "orders");
@@ -277,14 +265,14 @@ static void t_lists(const char *db) {
     }
     ASSERT(at1 < at0 && at0 != (size_t)-1); /* newest first */
     json_decref(j);
-    ASSERT_EQ(call(s.port, "GET", "/a/orders?state=executed", rev, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/orders?state=executed", rev, NULL, &j), 200);
     ASSERT(has_id(json_object_get(j, "orders"), oid[0]));
     ASSERT(!has_id(json_object_get(j, "orders"), oid[1]));
     json_decref(j);
-    ASSERT_EQ(call(s.port, "GET", "/a/orders?state=lost", rev, NULL, NULL), 400);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/orders?state=lost", rev, NULL, NULL), 400);
     /* the audit log, for admins, a page at a time, in order */
-    ASSERT_EQ(call(s.port, "GET", "/a/audit", cur, NULL, NULL), 403);
-    ASSERT_EQ(call(s.port, "GET", "/a/audit?limit=2", adm, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/audit", cur, NULL, NULL), 403);
+    ASSERT_EQ(http_json(s.port, "GET", "/a/audit?limit=2", adm, NULL, &j), 200);
     json_t *es = json_object_get(j, "entries");
     ASSERT_EQ(json_array_size(es), 2);
     json_int_t s1 = json_integer_value(json_object_get(json_array_get(es, 0), "seq"));
@@ -294,7 +282,7 @@ static void t_lists(const char *db) {
                   json_string_value(json_object_get(json_array_get(es, 0), "hash")));
     json_decref(j);
     snprintf(path, sizeof path, "/a/audit?after=%lld&limit=1", (long long)s1);
-    ASSERT_EQ(call(s.port, "GET", path, adm, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", path, adm, NULL, &j), 200);
     ASSERT_EQ(json_integer_value(json_object_get(
                   json_array_get(json_object_get(j, "entries"), 0), "seq")),
               s2);
@@ -303,7 +291,7 @@ static void t_lists(const char *db) {
     int queued = 0, decided = 0;
     for (json_int_t after = 0;;) {
         snprintf(path, sizeof path, "/a/audit?after=%lld&limit=500", (long long)after);
-        ASSERT_EQ(call(s.port, "GET", path, adm, NULL, &j), 200);
+        ASSERT_EQ(http_json(s.port, "GET", path, adm, NULL, &j), 200);
         es = json_object_get(j, "entries");
         size_t n = json_array_size(es);
         char subj[64];
@@ -327,10 +315,10 @@ static void t_lists(const char *db) {
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "/c/bank/%s/signal", bank);
         snprintf(body, sizeof body, "{\"md5\":\"%032d\"}", i + 1);
-        ASSERT_EQ(call(s.port, "POST", path, cur, body, NULL), 200);
+        ASSERT_EQ(http_json(s.port, "POST", path, cur, body, NULL), 200);
     }
     snprintf(path, sizeof path, "/c/bank/%s/content?limit=2", bank);
-    ASSERT_EQ(call(s.port, "GET", path, mat, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", path, mat, NULL, &j), 200);
     json_t *items = json_object_get(j, "items");
     ASSERT_EQ(json_array_size(items), 2);
     json_int_t next = json_integer_value(json_object_get(j, "next"));
@@ -338,13 +326,13 @@ static void t_lists(const char *db) {
     ASSERT(json_object_get(json_object_get(json_array_get(items, 0), "signals"), "pdq") != NULL);
     json_decref(j);
     snprintf(path, sizeof path, "/c/bank/%s/content?limit=2&after=%lld", bank, (long long)next);
-    ASSERT_EQ(call(s.port, "GET", path, mat, NULL, &j), 200);
+    ASSERT_EQ(http_json(s.port, "GET", path, mat, NULL, &j), 200);
     ASSERT_EQ(json_array_size(json_object_get(j, "items")), 1);
     ASSERT(json_is_null(json_object_get(j, "next")));
     json_decref(j);
-    ASSERT_EQ(call(s.port, "GET", "/c/bank/NO_SUCH_BANK_UI/content", mat, NULL, NULL), 404);
+    ASSERT_EQ(http_json(s.port, "GET", "/c/bank/NO_SUCH_BANK_UI/content", mat, NULL, NULL), 404);
     snprintf(path, sizeof path, "/c/bank/%s/content?limit=9999", bank);
-    ASSERT_EQ(call(s.port, "GET", path, mat, NULL, NULL), 400);
+    ASSERT_EQ(http_json(s.port, "GET", path, mat, NULL, NULL), 400);
     ASSERT_EQ(server_stop(&s), 0);
     free(mp), free(img), free(adm), free(rev), free(cur), free(mat);
 }

@@ -630,8 +630,8 @@ void h_orders_list(req *r) {
 }
 
 typedef struct {
-    json_t *list; /* oldest first while filling; a window of the last `limit` */
-    size_t limit;
+    json_t *ring[500]; /* the last `limit` kept, oldest overwritten first */
+    size_t limit, seen;
     int64_t before;
     const char *bank, *signal_type;
     tamis_action action; /* 0: any */
@@ -646,10 +646,15 @@ static int keep_decision(void *ctx, const tamis_decision *d) {
         (f->signal_type && (!d->signal_type || strcmp(f->signal_type, d->signal_type) != 0)) ||
         (f->action && d->action != f->action) || (f->escalated && !d->escalated))
         return 0;
-    json_array_append_new(f->list, decision_json(d));
-    if (json_array_size(f->list) > f->limit)
-        json_array_remove(f->list, 0);
+    size_t k = f->seen++ % f->limit;
+    json_decref(f->ring[k]);
+    f->ring[k] = decision_json(d);
     return 0;
+}
+
+static void ring_clear(decision_filter *f) {
+    for (size_t i = 0; i < f->limit; i++)
+        json_decref(f->ring[i]);
 }
 
 void h_decisions_list(req *r) {
@@ -660,7 +665,7 @@ void h_decisions_list(req *r) {
     int64_t before = limit > 0 ? arg_id(r, "before") : -1;
     if (limit < 0 || before < 0)
         return;
-    decision_filter f = {json_array(), (size_t)limit, before, arg(r, "bank"),
+    decision_filter f = {{NULL}, (size_t)limit, 0, before, arg(r, "bank"),
                          arg(r, "signal_type"), 0, 0};
     const char *s = arg(r, "state"), *a = arg(r, "action");
     tamis_decision_state state = 0;
@@ -669,27 +674,27 @@ void h_decisions_list(req *r) {
     else if (s && strcmp(s, "decided") == 0)
         state = TAMIS_DECISION_DONE;
     else if (s && strcmp(s, "all") != 0) {
-        json_decref(f.list);
         reply_error(r, 400, "state is pending, decided or all");
         return;
     }
     if (a && strcmp(a, "escalate") == 0)
         f.escalated = 1; /* an escalated decision is still pending review */
     else if (a && !(f.action = tamis_action_from_name(a))) {
-        json_decref(f.list);
         reply_error(r, 400, "action is one of remove, disable, review, keep, escalate");
         return;
     }
     tamis_status st = tamis_decision_list(db, state, keep_decision, &f);
     if (st != TAMIS_OK && st != TAMIS_DONE) {
-        json_decref(f.list);
+        ring_clear(&f);
         reply_db(r, db, st, "decisions");
         return;
     }
+    /* newest first: back from the last one kept */
     json_t *out = json_array();
-    for (size_t i = json_array_size(f.list); i-- > 0;)
-        json_array_append(out, json_array_get(f.list, i));
-    json_decref(f.list);
+    size_t n = f.seen < f.limit ? f.seen : f.limit;
+    for (size_t i = 0; i < n; i++)
+        json_array_append(out, f.ring[(f.seen - 1 - i) % f.limit]);
+    ring_clear(&f);
     reply_json(r, 200, json_pack("{s:o}", "decisions", out));
 }
 

@@ -28,7 +28,7 @@ typedef struct srv_config {
     unsigned timeout_s;       /* per connection, idle */
     int threads;              /* 0 = cores */
     int use_variants;         /* query with the variant hashes too */
-    unsigned max_video_seconds; /* of an uploaded video, at up to 60 frames a second */
+    unsigned max_video_seconds; /* the longest uploaded video hashed */
     FILE *log;                /* JSON lines, or NULL */
     const char *snapshot;     /* the matcher's snapshot directory, or NULL */
     unsigned snapshot_every_s;/* write it this often if anything changed */

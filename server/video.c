@@ -26,16 +26,17 @@ int hash_video_upload(req *r, int with_tmk, video_hash *out) {
         reply_error(r, 500, "out of memory");
         return -1;
     }
-    /* One thread: the request threads are the parallelism. The decoder
-     * goes through every frame, so a video's length is its cost: bounded
-     * in frames (a stream's duration can lie), as many as the longest
-     * video allowed holds at 60 frames a second. */
+    /* One thread: the request threads are the parallelism. A video's
+     * length is its cost: hashing one frame a second, the decoder stops
+     * once more frames than the longest video allowed has seconds are
+     * hashed, whatever the stream says its length is. */
     uint64_t secs = srv_cfg(r)->max_video_seconds;
-    tamis_vpdq_options o = {.seconds_per_hash = 1.0, .threads = 1, .max_frames = secs * 60};
+    tamis_vpdq_options o = {.seconds_per_hash = 1.0, .threads = 1, .max_frames = secs + 1};
     tamis_status st = tamis_vpdq_hash_mem(v, r->upload, r->upload_len, &o);
     if (st != TAMIS_OK) {
         int code = st == TAMIS_ERR_NOMEM ? 500 : st == TAMIS_ERR_TOO_LARGE ? 413 : 400;
-        if (st == TAMIS_ERR_TOO_LARGE && strstr(tamis_vpdq_errmsg(v), "frames"))
+        /* the decoder's frame count, not a frame's size ("WxH frames are over ...") */
+        if (st == TAMIS_ERR_TOO_LARGE && strncmp(tamis_vpdq_errmsg(v), "more than ", 10) == 0)
             reply_error(r, 413, "cannot hash the video: longer than --max-video-seconds %llu "
                                 "(%s; hash it with tamis hash and add its signals)",
                         (unsigned long long)secs, tamis_vpdq_errmsg(v));

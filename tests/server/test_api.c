@@ -446,6 +446,15 @@ TEST(api_video_longer_than_the_limit_is_refused) {
     ASSERT_EQ(http_do(f.srv.port, "POST", "/h/hash", f.matcher, ct2, shorter, blen2, &r), 0);
     ASSERT_EQ(r.status, 200);
     free(r.body);
+    down(&f);
+    /* at 1 s the decoder stops at the third hashed frame (one a second) */
+    snprintf(db, sizeof db, "%s/vlimit1.db", tmp_dir());
+    up(&f, db, "--max-video-seconds 1");
+    ASSERT_EQ(http_do(f.srv.port, "POST", "/h/hash", f.matcher, ct, longer, blen, &r), 0);
+    ASSERT_EQ(r.status, 413);
+    if (!strstr(r.body, "longer than --max-video-seconds 1 (more than 2 frames"))
+        FAIL("%s", r.body);
+    free(r.body);
     free(longer), free(shorter);
     down(&f);
 }
